@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import { subprotocolToken, tokenMatches } from './guard.js';
+import type { StaticSite } from './static.js';
+import { contentSecurityPolicy, inlineScriptHashes } from './static.js';
+
+const PORT = 7780;
+const TOKEN = 'A'.repeat(43);
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+
+const site: StaticSite = {
+  get: (p) =>
+    p === '/app.js'
+      ? { body: new TextEncoder().encode('x'), type: 'text/javascript', immutable: false }
+      : null,
+  index: () => ({
+    body: new TextEncoder().encode('<html>shell</html>'),
+    type: 'text/html',
+    immutable: false,
+  }),
+  scriptHashes: ["'sha256-abc'"],
+};
+
+const app = createApp({
+  guard: { port: PORT, token: TOKEN, extraHosts: () => ['home.onion'] },
+  site,
+  status: () => ({ tor: { state: 'ready' } }),
+});
+
+function req(path: string, headers: Record<string, string>, method = 'GET') {
+  return app.request(`http://127.0.0.1:${PORT}${path}`, { method, headers });
+}
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('HTTP guard', () => {
+  it('serves the shell and the API to the canonical origin', async () => {
+    const shell = await req('/chats', { host: `127.0.0.1:${PORT}` });
+    expect(shell.status).toBe(200);
+    expect(await shell.text()).toContain('shell');
+    const csp = shell.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("'sha256-abc'");
+    expect(csp).not.toContain("'unsafe-eval'");
+    expect(shell.headers.get('set-cookie')).toBeNull();
+    const api = await req('/api/status', { host: `127.0.0.1:${PORT}`, origin: ORIGIN, ...auth });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toEqual({ tor: { state: 'ready' } });
+  });
+
+  it('answers a wrong Host with 421 (DNS rebinding)', async () => {
+    for (const host of ['evil.example:7780', `127.0.0.1:${PORT + 1}`, '127.0.0.1', '0.0.0.0:7780', '']) {
+      const r = await req('/api/status', { host, ...auth });
+      expect(r.status, host).toBe(421);
+    }
+  });
+
+  it('refuses a wrong Origin with 403', async () => {
+    for (const origin of [
+      'http://evil.example',
+      `http://localhost:${PORT}`,
+      `http://127.0.0.1:${PORT + 1}`,
+      'null',
+    ]) {
+      const r = await req('/api/status', { host: `127.0.0.1:${PORT}`, origin, ...auth });
+      expect(r.status, origin).toBe(403);
+    }
+  });
+
+  it('refuses cross-site fetch metadata with 403', async () => {
+    const r = await req('/', { host: `127.0.0.1:${PORT}`, 'sec-fetch-site': 'cross-site' });
+    expect(r.status).toBe(403);
+    const same = await req('/', { host: `127.0.0.1:${PORT}`, 'sec-fetch-site': 'same-origin' });
+    expect(same.status).toBe(200);
+  });
+
+  it('requires the token on the API with 401', async () => {
+    const none = await req('/api/status', { host: `127.0.0.1:${PORT}` });
+    expect(none.status).toBe(401);
+    const wrong = await req('/api/status', {
+      host: `127.0.0.1:${PORT}`,
+      authorization: `Bearer ${'B'.repeat(43)}`,
+    });
+    expect(wrong.status).toBe(401);
+    const malformed = await req('/api/status', { host: `127.0.0.1:${PORT}`, authorization: TOKEN });
+    expect(malformed.status).toBe(401);
+  });
+
+  it('sends localhost and [::1] to the canonical origin', async () => {
+    for (const host of [`localhost:${PORT}`, `[::1]:${PORT}`]) {
+      const r = await req('/chats?x=1', { host });
+      expect(r.status).toBe(308);
+      expect(r.headers.get('location')).toBe(`${ORIGIN}/chats?x=1`);
+    }
+    const post = await req('/api/status', { host: `localhost:${PORT}` }, 'POST');
+    expect(post.status).toBe(421);
+  });
+
+  it('allows the home onion host and origin', async () => {
+    const r = await req('/api/status', { host: 'home.onion', origin: 'http://home.onion', ...auth });
+    expect(r.status).toBe(200);
+    const wrongOrigin = await req('/api/status', { host: 'home.onion', origin: ORIGIN, ...auth });
+    expect(wrongOrigin.status).toBe(403);
+  });
+
+  it('never changes state on GET and refuses other methods on static paths', async () => {
+    const r = await req('/', { host: `127.0.0.1:${PORT}` }, 'POST');
+    expect(r.status).toBe(405);
+    const missing = await req('/nope.js', { host: `127.0.0.1:${PORT}` });
+    expect(missing.status).toBe(404);
+    const file = await req('/app.js', { host: `127.0.0.1:${PORT}` });
+    expect(file.status).toBe(200);
+  });
+});
+
+describe('guard helpers', () => {
+  it('compares tokens and reads subprotocol tokens', () => {
+    expect(tokenMatches(TOKEN, TOKEN)).toBe(true);
+    expect(tokenMatches(TOKEN, TOKEN.slice(1))).toBe(false);
+    expect(tokenMatches(TOKEN, null)).toBe(false);
+    expect(subprotocolToken(`chattor.local.v1, chattor.token.${TOKEN}`)).toBe(TOKEN);
+    expect(subprotocolToken('chattor.local.v1')).toBeNull();
+  });
+
+  it('hashes inline scripts only', () => {
+    const html = '<script>boot()</script><script src="/a.js"></script><script type="module">x</script>';
+    expect(inlineScriptHashes(html)).toHaveLength(2);
+    expect(contentSecurityPolicy([], ['ws://127.0.0.1:1'])).toContain("connect-src 'self' ws://127.0.0.1:1");
+  });
+});

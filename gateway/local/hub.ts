@@ -1,0 +1,130 @@
+// The local link's gateway side, docs/protocol.md §2.2: JSON commands from the browser, past-tense
+// events to it, and binary frames both ways. Frames stay opaque here.
+import type WebSocket from 'ws';
+import { ChattorError, isChattorError } from '../../shared/util/errors.js';
+import { LocalOp, decodeLocalBinary, encodeLocalBinary } from '../../shared/wire/local-binary.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import type { LinkInfo } from '../peers/links.js';
+
+export interface HubLinks {
+  dial(onion: string): number;
+  close(link: number): boolean;
+  send(link: number, frame: Uint8Array): void;
+}
+
+export interface HubDeps {
+  links: HubLinks;
+  status: () => unknown;
+  rotateHandle: () => Promise<string>;
+  log: Logger;
+}
+
+export type GatewayEvent =
+  | { t: 'StatusChanged'; status: unknown }
+  | { t: 'TorBootstrapped' }
+  | { t: 'OnionPublished'; kind: 'contact' | 'handle' | 'home'; onion: string; previous?: string }
+  | ({ t: 'PeerConnected' } & Omit<LinkInfo, 'open'>)
+  | { t: 'PeerClosed'; link: number; reason: string; willRetry: boolean }
+  | { t: 'LinkError'; link: number; code: string; message: string };
+
+const MAX_COMMAND_BYTES = 16 * 1024;
+
+export class LocalHub {
+  private readonly clients = new Set<WebSocket>();
+
+  constructor(private readonly deps: HubDeps) {}
+
+  hasClient(): boolean {
+    return this.clients.size > 0;
+  }
+
+  attach(ws: WebSocket): void {
+    this.clients.add(ws);
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('error', (e) => this.deps.log.debug('local socket error', { reason: errorMessage(e) }));
+    ws.on('message', (data, isBinary) => {
+      const bytes = toBytes(data);
+      if (isBinary) this.onBinary(ws, bytes);
+      else void this.onCommand(ws, bytes);
+    });
+    this.sendTo(ws, { t: 'StatusChanged', status: this.deps.status() });
+  }
+
+  broadcast(event: GatewayEvent): void {
+    const text = JSON.stringify(event);
+    for (const c of this.clients) if (c.readyState === c.OPEN) c.send(text);
+  }
+
+  /** A checked frame from a peer for the browser(s). */
+  frame(link: number, frame: Uint8Array): void {
+    const msg = encodeLocalBinary(LocalOp.FrameReceived, link, frame);
+    for (const c of this.clients) if (c.readyState === c.OPEN) c.send(msg, { binary: true });
+  }
+
+  closeAll(): void {
+    for (const c of this.clients) c.close(1001, 'gateway stopping');
+    this.clients.clear();
+  }
+
+  private sendTo(ws: WebSocket, msg: object): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  private onBinary(ws: WebSocket, bytes: Uint8Array): void {
+    let link = 0;
+    try {
+      const m = decodeLocalBinary(bytes);
+      link = m.link;
+      if (m.op !== LocalOp.SendFrame)
+        throw new ChattorError('E_FRAME_MALFORMED', 'only SendFrame goes to the gateway');
+      this.deps.links.send(m.link, m.frame);
+    } catch (e) {
+      const code = isChattorError(e) ? e.code : 'E_INTERNAL';
+      this.sendTo(ws, { t: 'LinkError', link, code, message: errorMessage(e) });
+    }
+  }
+
+  private async onCommand(ws: WebSocket, bytes: Uint8Array): Promise<void> {
+    let id: string | undefined;
+    try {
+      if (bytes.length > MAX_COMMAND_BYTES) throw new ChattorError('E_BAD_INPUT', 'command too large');
+      const cmd: unknown = JSON.parse(new TextDecoder().decode(bytes));
+      if (typeof cmd !== 'object' || cmd === null)
+        throw new ChattorError('E_BAD_INPUT', 'command must be an object');
+      const c = cmd as Record<string, unknown>;
+      if (typeof c.id !== 'string' || c.id.length === 0 || c.id.length > 64)
+        throw new ChattorError('E_BAD_INPUT', 'command id must be a short string');
+      id = c.id;
+      const result = await this.run(c);
+      this.sendTo(ws, { t: 'CommandDone', id, ...result });
+    } catch (e) {
+      const code = isChattorError(e) ? e.code : 'E_BAD_INPUT';
+      this.sendTo(ws, { t: 'CommandFailed', id: id ?? null, code, message: errorMessage(e) });
+    }
+  }
+
+  private async run(c: Record<string, unknown>): Promise<object> {
+    switch (c.t) {
+      case 'GetStatus':
+        return { status: this.deps.status() };
+      case 'DialPeer':
+        if (typeof c.onion !== 'string') throw new ChattorError('E_BAD_INPUT', 'onion must be a string');
+        return { link: this.deps.links.dial(c.onion) };
+      case 'ClosePeer':
+        if (typeof c.link !== 'number') throw new ChattorError('E_BAD_INPUT', 'link must be a number');
+        if (!this.deps.links.close(c.link)) throw new ChattorError('E_UNKNOWN_LINK', 'no such link');
+        return {};
+      case 'RotateHandle':
+        return { onion: await this.deps.rotateHandle() };
+      default:
+        throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
+    }
+  }
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

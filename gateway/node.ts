@@ -1,0 +1,216 @@
+// A running Chattor node: tor, onions, peer links, the local server. The composition root main.ts
+// builds a NodeConfig from argv/env and calls startNode; tests do the same in-process or as a child.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toBase64Url } from '../shared/util/bytes.js';
+import { createApp } from './http/app.js';
+import type { GuardConfig } from './http/guard.js';
+import { createStaticSite } from './http/static.js';
+import { LocalHub } from './local/hub.js';
+import type { Logger } from './log.js';
+import { errorMessage } from './log.js';
+import { OnionManager } from './onions.js';
+import { LinkManager } from './peers/links.js';
+import { startPeerListener } from './peers/listener.js';
+import { startLocalServer } from './server.js';
+import type { TorControl } from './tor/control.js';
+import { loadOrCreateOnionKey } from './tor/onion-key.js';
+import { TorSupervisor } from './tor/process.js';
+
+export const VERSION = '0.1.0';
+
+export type TorConfig =
+  | { mode: 'spawn'; extraTorrc: string[]; torBinary?: string; socksPort?: number | 'auto' }
+  | { mode: 'attach'; controlPort: number; cookieFile?: string; password?: string };
+
+export interface NodeConfig {
+  name: string;
+  dataDir: string;
+  uiPort: number;
+  staticDir: string;
+  tor: TorConfig;
+  /** Handle onion rotation period; 0 disables the schedule (rotation on command still works). */
+  handleRotateMs: number;
+  log: Logger;
+}
+
+export interface NodeStatus {
+  version: string;
+  name: string;
+  tor: { state: string; progress: number; summary: string; socksPort: number | null };
+  onions: { contact?: string; handle?: string };
+  links: ReturnType<LinkManager['list']>;
+  uiUrl: string;
+}
+
+export interface ChattorNode {
+  uiUrl: string;
+  pairingUrl: string;
+  status(): NodeStatus;
+  tor: TorSupervisor;
+  onions: OnionManager;
+  links: LinkManager;
+  whenReady(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function loadOrCreateToken(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'token');
+  try {
+    const t = (await readFile(path, 'utf8')).trim();
+    if (/^[A-Za-z0-9_-]{43}$/.test(t)) return t;
+  } catch {
+    // first start
+  }
+  const token = toBase64Url(new Uint8Array(randomBytes(32)));
+  await writeFile(path, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
+  const log = cfg.log;
+  await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const token = await loadOrCreateToken(cfg.dataDir);
+  const contactKey = await loadOrCreateOnionKey(join(cfg.dataDir, 'contact-onion.key'));
+  const uiUrl = `http://127.0.0.1:${cfg.uiPort}`;
+
+  // tor and hub are created after the parts that call back into them (links, onions, status).
+  // eslint-disable-next-line prefer-const
+  let tor: TorSupervisor | undefined;
+  const torControl = (): TorControl | null => {
+    try {
+      return tor?.control ?? null;
+    } catch {
+      return null;
+    }
+  };
+
+  // eslint-disable-next-line prefer-const
+  let hub: LocalHub | undefined;
+  const links = new LinkManager({
+    socksPort: () => (tor?.state === 'ready' ? (tor.socksPort ?? null) : null),
+    hasClient: () => hub?.hasClient() ?? false,
+    log: log.child('peers'),
+    events: {
+      connected: (i) => {
+        hub?.broadcast({
+          t: 'PeerConnected',
+          link: i.link,
+          direction: i.direction,
+          onion: i.onion,
+          via: i.via,
+        });
+      },
+      closed: (link, reason, willRetry) => hub?.broadcast({ t: 'PeerClosed', link, reason, willRetry }),
+      frame: (link, frame) => hub?.frame(link, frame),
+    },
+  });
+  const contactListener = await startPeerListener('contact', links, log.child('contact'));
+  const handleListener = await startPeerListener('handle', links, log.child('handle'));
+
+  const status = (): NodeStatus => ({
+    version: VERSION,
+    name: cfg.name,
+    tor: {
+      state: tor?.state ?? 'starting',
+      progress: tor?.progress ?? 0,
+      summary: tor?.summary ?? '',
+      socksPort: tor?.socksPort ?? null,
+    },
+    onions: { contact: onions.contact, handle: onions.handle },
+    links: links.list(),
+    uiUrl,
+  });
+  const onions = new OnionManager({
+    control: torControl,
+    contactKey,
+    listenerPorts: { contact: contactListener.port, handle: handleListener.port },
+    log: log.child('onions'),
+    published: (kind, onion, previous) => {
+      hub?.broadcast({ t: 'OnionPublished', kind, onion, previous });
+      hub?.broadcast({ t: 'StatusChanged', status: status() });
+    },
+  });
+
+  hub = new LocalHub({ links, status, rotateHandle: () => onions.rotateHandle(), log: log.child('local') });
+  const guard: GuardConfig = { port: cfg.uiPort, token };
+  const app = createApp({ guard, site: createStaticSite(cfg.staticDir), status });
+  const server = await startLocalServer({ port: cfg.uiPort, app, guard, hub });
+
+  tor =
+    cfg.tor.mode === 'spawn'
+      ? await TorSupervisor.start({
+          dataDir: join(cfg.dataDir, 'tor'),
+          log: log.child('tor'),
+          extraTorrc: cfg.tor.extraTorrc,
+          torBinary: cfg.tor.torBinary,
+          socksPort: cfg.tor.socksPort,
+        })
+      : await TorSupervisor.attach({ ...cfg.tor, log: log.child('tor') });
+
+  let lastProgressBroadcast = 0;
+  tor.onBootstrap((progress) => {
+    const t = Date.now();
+    if (progress === 100 || t - lastProgressBroadcast > 250) {
+      lastProgressBroadcast = t;
+      hub?.broadcast({ t: 'StatusChanged', status: status() });
+    }
+  });
+  tor.onRestart(() => onions.forget());
+  let publishedOn: TorControl | null = null;
+  let ready: Promise<void> | undefined;
+  const publishIfNeeded = () => {
+    const control = torControl();
+    if (!control || control === publishedOn || tor?.state !== 'ready') return;
+    publishedOn = control;
+    hub?.broadcast({ t: 'TorBootstrapped' });
+    ready = onions.publishAll().catch((e: unknown) => {
+      publishedOn = null;
+      log.error('publishing onions failed', { reason: errorMessage(e) });
+      throw e;
+    });
+    ready.catch(() => undefined);
+  };
+  tor.onStateChange(() => {
+    hub?.broadcast({ t: 'StatusChanged', status: status() });
+    publishIfNeeded();
+  });
+  publishIfNeeded();
+
+  let rotateTimer: ReturnType<typeof setInterval> | undefined;
+  if (cfg.handleRotateMs > 0) {
+    rotateTimer = setInterval(() => {
+      onions
+        .rotateHandle()
+        .catch((e: unknown) => log.warn('handle rotation failed', { reason: errorMessage(e) }));
+    }, cfg.handleRotateMs);
+    rotateTimer.unref();
+  }
+
+  return {
+    uiUrl,
+    pairingUrl: `${uiUrl}/#pair=${token}`,
+    status,
+    tor,
+    onions,
+    links,
+    async whenReady(timeoutMs = 120_000) {
+      await tor.whenBootstrapped(timeoutMs);
+      publishIfNeeded();
+      const end = Date.now() + timeoutMs;
+      while (!ready || !onions.contact || !onions.handle) {
+        if (Date.now() > end) throw new Error('onions not published in time');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await ready;
+    },
+    async stop() {
+      if (rotateTimer) clearInterval(rotateTimer);
+      links.closeAll();
+      hub?.closeAll();
+      await Promise.allSettled([contactListener.close(), handleListener.close(), server.close()]);
+      await tor.stop();
+    },
+  };
+}

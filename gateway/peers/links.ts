@@ -1,0 +1,332 @@
+// Peer links, docs/protocol.md §1: dialing onions through tor's SOCKS port, accepting links from our
+// onion listeners, frame checks, rate limits, keep-alive and redial. Frames are never interpreted
+// beyond the outer header.
+import { SocksProxyAgent } from 'socks-proxy-agent';
+import WebSocket from 'ws';
+import {
+  FrameKind,
+  HARD_MAX,
+  MAX_FRAME,
+  PeerErrorCode,
+  decodeFrame,
+  encodeErrorFrame,
+  peerErrorFor,
+} from '../../shared/wire/frame.js';
+import { ChattorError } from '../../shared/util/errors.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import { backoffDelay } from './backoff.js';
+import {
+  DIAL_TIMEOUT_MS,
+  MAX_LINKS,
+  MAX_PENDING_DIALS,
+  MAX_PROTOCOL_ERRORS,
+  PEER_PATH,
+  PEER_SUBPROTOCOL,
+  PING_INTERVAL_MS,
+  RATE_BYTES,
+  RATE_FRAMES,
+} from './limits.js';
+import { TokenBucket } from './token-bucket.js';
+
+export type OnionKind = 'contact' | 'handle' | 'home';
+
+export interface LinkInfo {
+  link: number;
+  direction: 'in' | 'out';
+  onion?: string;
+  via?: OnionKind;
+  open: boolean;
+}
+
+export interface LinkEvents {
+  connected(info: LinkInfo): void;
+  closed(link: number, reason: string, willRetry: boolean): void;
+  /** A checked DATA, ACK or ERROR frame for the browser. */
+  frame(link: number, frame: Uint8Array): void;
+}
+
+export interface LinkManagerDeps {
+  socksPort: () => number | null;
+  hasClient: () => boolean;
+  events: LinkEvents;
+  log: Logger;
+  now?: () => number;
+  dialTimeoutMs?: number;
+  pingIntervalMs?: number;
+}
+
+interface Link {
+  info: LinkInfo;
+  ws: WebSocket | null;
+  wanted: boolean;
+  attempt: number;
+  retryTimer: ReturnType<typeof setTimeout> | null;
+  pingTimer: ReturnType<typeof setInterval> | null;
+  alive: boolean;
+  frames: TokenBucket;
+  bytes: TokenBucket;
+  errors: number;
+  lastRateError: number;
+}
+
+const ONION_RE = /^([a-z2-7]{56})(\.onion)?$/;
+
+export function normalizeOnion(onion: string): string {
+  const m = ONION_RE.exec(onion.trim().toLowerCase());
+  if (!m) throw new ChattorError('E_BAD_INPUT', 'onion must be a v3 onion address');
+  return m[1]!;
+}
+
+export class LinkManager {
+  private readonly links = new Map<number, Link>();
+  private nextId = 1;
+  private dialsInProgress = 0;
+  private readonly dialQueue: Link[] = [];
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: LinkManagerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  list(): LinkInfo[] {
+    return [...this.links.values()].map((l) => ({ ...l.info }));
+  }
+
+  /** Keeps a link to `onion` (reusing an existing outbound one) and returns its id. */
+  dial(onion: string): number {
+    const id = normalizeOnion(onion);
+    for (const l of this.links.values())
+      if (l.info.direction === 'out' && l.info.onion === id && l.wanted) return l.info.link;
+    if (this.links.size >= MAX_LINKS) throw new ChattorError('E_RATE_LIMITED', 'too many peer links');
+    const link = this.newLink({ link: this.nextId++, direction: 'out', onion: id, open: false });
+    link.wanted = true;
+    this.enqueueDial(link);
+    return link.info.link;
+  }
+
+  acceptIncoming(ws: WebSocket, via: OnionKind): void {
+    if (this.stopped || this.links.size >= MAX_LINKS) {
+      ws.close(1013, 'busy');
+      return;
+    }
+    const link = this.newLink({ link: this.nextId++, direction: 'in', via, open: true });
+    this.attach(link, ws);
+  }
+
+  close(linkId: number): boolean {
+    const link = this.links.get(linkId);
+    if (!link) return false;
+    link.wanted = false;
+    this.clearTimers(link);
+    if (link.ws) link.ws.close(1000, 'closed');
+    else this.forget(link, 'closed');
+    return true;
+  }
+
+  /** Sends a frame the browser built. The frame is checked like any peer input. */
+  send(linkId: number, frame: Uint8Array): void {
+    const link = this.links.get(linkId);
+    if (!link || !link.ws || link.ws.readyState !== WebSocket.OPEN)
+      throw new ChattorError('E_UNKNOWN_LINK', 'link is not open');
+    decodeFrame(frame);
+    link.ws.send(frame, { binary: true });
+  }
+
+  bufferedAmount(linkId: number): number {
+    return this.links.get(linkId)?.ws?.bufferedAmount ?? 0;
+  }
+
+  closeAll(): void {
+    this.stopped = true;
+    for (const link of [...this.links.values()]) {
+      link.wanted = false;
+      this.clearTimers(link);
+      link.ws?.terminate();
+      this.links.delete(link.info.link);
+    }
+  }
+
+  private newLink(info: LinkInfo): Link {
+    const link: Link = {
+      info,
+      ws: null,
+      wanted: false,
+      attempt: 0,
+      retryTimer: null,
+      pingTimer: null,
+      alive: true,
+      frames: new TokenBucket(RATE_FRAMES.perSecond, RATE_FRAMES.burst, this.now),
+      bytes: new TokenBucket(RATE_BYTES.perSecond, RATE_BYTES.burst, this.now),
+      errors: 0,
+      lastRateError: 0,
+    };
+    this.links.set(info.link, link);
+    return link;
+  }
+
+  private enqueueDial(link: Link): void {
+    this.dialQueue.push(link);
+    this.pumpDials();
+  }
+
+  private pumpDials(): void {
+    while (this.dialsInProgress < MAX_PENDING_DIALS && this.dialQueue.length > 0) {
+      const link = this.dialQueue.shift()!;
+      if (!link.wanted || !this.links.has(link.info.link)) continue;
+      this.dialsInProgress++;
+      this.connect(link);
+    }
+  }
+
+  private connect(link: Link): void {
+    const socksPort = this.deps.socksPort();
+    const done = () => {
+      this.dialsInProgress--;
+      this.pumpDials();
+    };
+    if (socksPort === null) {
+      done();
+      this.scheduleRedial(link, 'tor is not ready');
+      return;
+    }
+    const agent = new SocksProxyAgent(`socks5h://127.0.0.1:${socksPort}`, {
+      timeout: this.deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+    });
+    const ws = new WebSocket(`ws://${link.info.onion}.onion${PEER_PATH}`, [PEER_SUBPROTOCOL], {
+      agent,
+      handshakeTimeout: this.deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+      maxPayload: HARD_MAX,
+      perMessageDeflate: false,
+      followRedirects: false,
+    });
+    let settled = false;
+    ws.once('open', () => {
+      settled = true;
+      done();
+      if (!link.wanted) {
+        ws.close(1000, 'closed');
+        return;
+      }
+      link.attempt = 0;
+      this.attach(link, ws);
+    });
+    ws.once('error', (e) => {
+      if (settled) return;
+      settled = true;
+      done();
+      ws.terminate();
+      this.deps.log.info('dial failed', { link: link.info.link, reason: errorMessage(e) });
+      this.deps.events.closed(link.info.link, 'dial failed', link.wanted);
+      this.scheduleRedial(link, errorMessage(e));
+    });
+  }
+
+  private scheduleRedial(link: Link, _reason: string): void {
+    if (!link.wanted || this.stopped) {
+      this.forget(link, 'closed');
+      return;
+    }
+    const delay = backoffDelay(link.attempt++);
+    link.retryTimer = setTimeout(() => {
+      link.retryTimer = null;
+      this.enqueueDial(link);
+    }, delay);
+    link.retryTimer.unref?.();
+  }
+
+  private attach(link: Link, ws: WebSocket): void {
+    link.ws = ws;
+    link.info.open = true;
+    link.alive = true;
+    ws.on('pong', () => {
+      link.alive = true;
+    });
+    link.pingTimer = setInterval(() => {
+      if (!link.alive) {
+        ws.terminate();
+        return;
+      }
+      link.alive = false;
+      ws.ping();
+    }, this.deps.pingIntervalMs ?? PING_INTERVAL_MS);
+    link.pingTimer.unref?.();
+    ws.on('message', (data, isBinary) => this.onMessage(link, ws, data, isBinary));
+    ws.on('error', (e) =>
+      this.deps.log.info('link error', { link: link.info.link, reason: errorMessage(e) }),
+    );
+    ws.once('close', (code) => {
+      this.clearTimers(link);
+      link.ws = null;
+      link.info.open = false;
+      const retry = link.wanted && link.info.direction === 'out' && !this.stopped;
+      this.deps.events.closed(link.info.link, `closed (${code})`, retry);
+      if (retry) this.scheduleRedial(link, 'closed');
+      else this.forget(link, 'closed');
+    });
+    this.deps.events.connected({ ...link.info });
+  }
+
+  private onMessage(link: Link, ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    if (!isBinary) {
+      ws.close(1003, 'binary frames only');
+      return;
+    }
+    const bytes = toBytes(data);
+    if (!link.frames.take(1) || !link.bytes.take(bytes.length)) {
+      const t = this.now();
+      if (t - link.lastRateError >= 1000) {
+        link.lastRateError = t;
+        this.reply(link, ws, PeerErrorCode.RATE_LIMITED, 'rate limit exceeded');
+      }
+      return;
+    }
+    if (bytes.length > MAX_FRAME) {
+      this.protocolError(link, ws, PeerErrorCode.TOO_LARGE, 'frame too large');
+      return;
+    }
+    let kind: number;
+    try {
+      kind = decodeFrame(bytes).kind;
+    } catch (e) {
+      this.protocolError(link, ws, peerErrorFor(e), errorMessage(e));
+      return;
+    }
+    if (kind === FrameKind.DATA && !this.deps.hasClient()) {
+      this.reply(link, ws, PeerErrorCode.NO_CLIENT, 'recipient is not attached');
+      return;
+    }
+    this.deps.events.frame(link.info.link, bytes);
+  }
+
+  private protocolError(link: Link, ws: WebSocket, code: PeerErrorCode, reason: string): void {
+    if (++link.errors > MAX_PROTOCOL_ERRORS) {
+      ws.close(1008, 'too many protocol errors');
+      return;
+    }
+    this.reply(link, ws, code, reason);
+  }
+
+  private reply(_link: Link, ws: WebSocket, code: PeerErrorCode, reason: string): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(encodeErrorFrame(code, reason), { binary: true });
+  }
+
+  private clearTimers(link: Link): void {
+    if (link.pingTimer) clearInterval(link.pingTimer);
+    if (link.retryTimer) clearTimeout(link.retryTimer);
+    link.pingTimer = null;
+    link.retryTimer = null;
+  }
+
+  private forget(link: Link, _reason: string): void {
+    this.clearTimers(link);
+    this.links.delete(link.info.link);
+  }
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

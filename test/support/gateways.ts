@@ -1,0 +1,94 @@
+// Gateways as real child processes on the private Tor network, for tor-tier tests and benchmarks.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnGateway } from '../../gateway/spawn-gateway.js';
+import type { GatewayChild } from '../../gateway/spawn-gateway.js';
+
+export const GATEWAY_BUNDLE = resolve('dist/gateway.mjs');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface TestGateway {
+  name: string;
+  dataDir: string;
+  port: number;
+  uiUrl: string;
+  token: string;
+  contactOnion: string;
+  handleOnion: string;
+  socksPort: number;
+  child: GatewayChild;
+  torPid(): Promise<number>;
+  stop(): Promise<void>;
+  /** Stops it and removes its data directory. */
+  dispose(): Promise<void>;
+  /** Stops and starts the gateway again on the same data directory and port. */
+  restart(): Promise<TestGateway>;
+}
+
+export async function startTestGateway(
+  name: string,
+  clientTorrcLines: string[],
+  opts: { dataDir?: string; port?: number; extraArgs?: string[] } = {},
+): Promise<TestGateway> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `chattor-${name}-`));
+  const port = opts.port ?? (await freePort());
+  const torrcExtra = join(dataDir, 'torrc-extra');
+  const pidFile = join(dataDir, 'tor.pid');
+  writeFileSync(torrcExtra, [...clientTorrcLines, `PidFile ${pidFile}`].join('\n') + '\n');
+  const child = spawnGateway({
+    bundle: GATEWAY_BUNDLE,
+    name,
+    args: [
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--torrc-extra',
+      torrcExtra,
+      ...(opts.extraArgs ?? []),
+    ],
+  });
+  try {
+    const l = await child.listening;
+    const r = await child.ready;
+    const token = new URL(l.pairingUrl).hash.replace('#pair=', '');
+    const gw: TestGateway = {
+      name,
+      dataDir,
+      port,
+      uiUrl: l.uiUrl,
+      token,
+      contactOnion: r.contactOnion,
+      handleOnion: r.handleOnion,
+      socksPort: r.socksPort,
+      child,
+      torPid: async () => Number((await readFile(pidFile, 'utf8')).trim()),
+      stop: () => child.stop(),
+      dispose: async () => {
+        await child.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+      restart: async () => {
+        await child.stop();
+        return startTestGateway(name, clientTorrcLines, { ...opts, dataDir, port });
+      },
+    };
+    return gw;
+  } catch (e) {
+    await child.stop();
+    throw new Error(`${(e as Error).message}\n${child.stderrTail()}`, { cause: e });
+  }
+}

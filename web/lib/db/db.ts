@@ -1,0 +1,56 @@
+// The browser's database (dexie over IndexedDB). Later features add their tables through migrations.
+import { Dexie, type DexieOptions, type Table } from 'dexie';
+import { migrations } from './migrations';
+
+export const DB_NAME = 'chattor';
+
+/** Settings that live in the database, by key, with their value types. */
+export interface SettingsMap {
+  /** The per-install token the gateway printed in its pairing link (docs/protocol.md §2.1). */
+  pairingToken: string;
+}
+export type SettingKey = keyof SettingsMap;
+
+export interface SettingRow<K extends SettingKey = SettingKey> {
+  key: K;
+  value: SettingsMap[K];
+}
+
+export class ChattorDb extends Dexie {
+  // `declare`, not a field: a class field would overwrite the table Dexie assigns in its constructor.
+  declare settings: Table<SettingRow, SettingKey>;
+
+  constructor(name: string = DB_NAME, options?: DexieOptions) {
+    super(name, options);
+    let last = 0;
+    for (const m of migrations) {
+      if (m.version <= last) throw new Error(`migration ${m.version} is out of order`);
+      last = m.version;
+      const version = this.version(m.version).stores(m.stores);
+      if (m.upgrade) version.upgrade(m.upgrade);
+    }
+  }
+
+  async getSetting<K extends SettingKey>(key: K): Promise<SettingsMap[K] | undefined> {
+    const row = (await this.settings.get(key)) as SettingRow<K> | undefined;
+    return row?.value;
+  }
+
+  async setSetting<K extends SettingKey>(key: K, value: SettingsMap[K]): Promise<void> {
+    await this.settings.put({ key, value });
+  }
+
+  async deleteSetting(key: SettingKey): Promise<void> {
+    await this.settings.delete(key);
+  }
+}
+
+/** The latest schema version, for specs and diagnostics. */
+export const DB_VERSION = migrations[migrations.length - 1]?.version ?? 0;
+
+let shared: ChattorDb | null = null;
+/** The app's one database connection, opened on first use. */
+export function getDb(): ChattorDb {
+  shared ??= new ChattorDb();
+  return shared;
+}

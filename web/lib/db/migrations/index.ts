@@ -1,0 +1,5 @@
+// The ordered list of migrations ChattorDb applies. Append new ones here.
+import { migration0001 } from './0001-initial';
+import type { Migration } from './types';
+
+export const migrations: readonly Migration[] = [migration0001];

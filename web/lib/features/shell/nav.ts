@@ -1,0 +1,21 @@
+// The app's sections. Chats, Friends and Feed are placeholders until their features land.
+import type { RouteId } from '$app/types';
+import type { IconName } from '$lib/ui/icons';
+
+export interface NavItem {
+  href: Exclude<RouteId, '/'>;
+  label: string;
+  icon: IconName;
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: '/chats', label: 'Chats', icon: 'chat' },
+  { href: '/friends', label: 'Friends', icon: 'users' },
+  { href: '/feed', label: 'Feed', icon: 'feed' },
+  { href: '/node', label: 'Node', icon: 'node' },
+  { href: '/settings', label: 'Settings', icon: 'settings' },
+];
+
+export function isActive(href: string, pathname: string): boolean {
+  return pathname === href || pathname.startsWith(`${href}/`);
+}

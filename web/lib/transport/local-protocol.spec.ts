@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FrameOp,
+  decodeFrameMessage,
+  encodeFrameMessage,
+  parseCommandResult,
+  parseServerMessage,
+  parseStatus,
+  type LocalStatus,
+} from './local-protocol';
+
+const ONION = 'a'.repeat(56);
+const status: LocalStatus = {
+  version: '0.1.0',
+  tor: { state: 'bootstrapping', progress: 45, summary: 'Loading relay descriptors', socksPort: 9050 },
+  onions: { contact: ONION, handle: `${'b'.repeat(56)}.onion` },
+  links: [{ link: 3, direction: 'out', onion: ONION, open: true }],
+  uiUrl: 'http://127.0.0.1:7780/',
+};
+
+describe('parseServerMessage', () => {
+  it('accepts every event of §2.2', () => {
+    const events = [
+      { t: 'StatusChanged', status },
+      { t: 'TorBootstrapped' },
+      { t: 'OnionPublished', kind: 'handle', onion: ONION, previous: 'c'.repeat(56) },
+      { t: 'PeerConnected', link: 1, direction: 'in', via: 'contact' },
+      { t: 'PeerConnected', link: 2, direction: 'out', onion: ONION },
+      { t: 'PeerClosed', link: 2, reason: 'remote closed', willRetry: true },
+      { t: 'LinkError', link: 9, code: 'E_UNKNOWN_LINK', message: 'no such link' },
+    ];
+    for (const e of events) expect(parseServerMessage(e)).toEqual({ ok: true, value: e });
+  });
+
+  it('accepts what a starting gateway sends: no SOCKS port yet, no onions, inbound links with via', () => {
+    const starting = {
+      ...status,
+      name: 'alice',
+      tor: { state: 'starting', progress: 0, summary: '', socksPort: null },
+      onions: {},
+      links: [{ link: 1, direction: 'in', via: 'contact', open: true }],
+    };
+    const parsed = parseStatus(starting);
+    expect(parsed.ok && parsed.value.tor.socksPort).toBeNull();
+    expect(parsed.ok && parsed.value.links).toEqual([
+      { link: 1, direction: 'in', via: 'contact', open: true },
+    ]);
+    expect(
+      parseServerMessage({ t: 'CommandFailed', id: null, code: 'E_BAD_INPUT', message: 'not JSON' }),
+    ).toEqual({
+      ok: true,
+      value: { t: 'CommandFailed', id: null, code: 'E_BAD_INPUT', message: 'not JSON' },
+    });
+  });
+
+  it('keeps only known fields', () => {
+    const parsed = parseServerMessage({ t: 'TorBootstrapped', extra: 'x', __proto__: { evil: 1 } });
+    expect(parsed).toEqual({ ok: true, value: { t: 'TorBootstrapped' } });
+    const s = parseStatus({ ...status, secret: 'no', tor: { ...status.tor, more: 1 } });
+    expect(s.ok && Object.keys(s.value)).toEqual(['version', 'tor', 'onions', 'links', 'uiUrl']);
+    expect(s.ok && Object.keys(s.value.tor)).toEqual(['state', 'progress', 'summary', 'socksPort']);
+  });
+
+  it('rejects unknown types and non-objects with a reason', () => {
+    expect(parseServerMessage({ t: 'DropTables' })).toEqual({
+      ok: false,
+      reason: 'unknown message type "DropTables"',
+    });
+    for (const bad of [null, 1, 'x', [], {}, { t: 5 }]) expect(parseServerMessage(bad).ok).toBe(false);
+  });
+
+  it('rejects malformed fields, naming the field', () => {
+    const cases: [unknown, string][] = [
+      [{ t: 'StatusChanged', status: { ...status, tor: { ...status.tor, progress: 101 } } }, 'tor.progress'],
+      [{ t: 'StatusChanged', status: { ...status, tor: { ...status.tor, state: 'up' } } }, 'tor.state'],
+      [{ t: 'StatusChanged', status: { ...status, tor: { ...status.tor, socksPort: 70000 } } }, 'socksPort'],
+      [{ t: 'StatusChanged', status: { ...status, onions: { contact: 'short' } } }, 'onions.contact'],
+      [{ t: 'StatusChanged', status: { ...status, links: [{ link: -1 }] } }, 'link.link'],
+      [{ t: 'OnionPublished', kind: 'secret', onion: ONION }, 'kind'],
+      [{ t: 'PeerConnected', link: 1.5, direction: 'in' }, 'link'],
+      [{ t: 'PeerConnected', link: 1, direction: 'in', via: 'relay' }, 'via'],
+      [
+        {
+          t: 'StatusChanged',
+          status: { ...status, links: [{ link: 1, direction: 'in', via: 'x', open: true }] },
+        },
+        'link.via',
+      ],
+      [{ t: 'PeerClosed', link: 1, reason: 'x' }, 'willRetry'],
+      [{ t: 'LinkError', link: 1, code: 'E', message: 'x'.repeat(5000) }, 'message'],
+      [{ t: 'CommandDone' }, 'id'],
+      [{ t: 'CommandFailed', id: 'a', code: 'E_X' }, 'message'],
+      [{ t: 'CommandFailed', id: 5, code: 'E_X', message: 'm' }, 'id'],
+    ];
+    for (const [msg, field] of cases) {
+      const parsed = parseServerMessage(msg);
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect(parsed.reason).toContain(field);
+    }
+  });
+
+  it('passes CommandDone fields on for the command-specific check', () => {
+    const done = parseServerMessage({ t: 'CommandDone', id: 'c-1', link: 4 });
+    expect(done).toEqual({ ok: true, value: { t: 'CommandDone', id: 'c-1', result: { link: 4 } } });
+    expect(parseCommandResult('DialPeer', { link: 4 })).toEqual({ ok: true, value: { link: 4 } });
+    expect(parseCommandResult('DialPeer', { link: 'x' }).ok).toBe(false);
+    expect(parseCommandResult('GetStatus', { status })).toEqual({ ok: true, value: { status } });
+    expect(parseCommandResult('RotateHandle', { onion: ONION })).toEqual({
+      ok: true,
+      value: { onion: ONION },
+    });
+    expect(parseCommandResult('ClosePeer', {})).toEqual({ ok: true, value: {} });
+  });
+});
+
+describe('frame messages', () => {
+  it('encodes op || link (u32 BE) || frame and decodes it back', () => {
+    const frame = new Uint8Array([1, 2, 3]);
+    const bytes = encodeFrameMessage(FrameOp.SendFrame, 0x01020304, frame);
+    expect([...bytes]).toEqual([1, 1, 2, 3, 4, 1, 2, 3]);
+    const decoded = decodeFrameMessage(bytes.buffer);
+    expect(decoded.ok && decoded.value.op).toBe(1);
+    expect(decoded.ok && decoded.value.link).toBe(0x01020304);
+    expect(decoded.ok && [...decoded.value.frame]).toEqual([1, 2, 3]);
+  });
+
+  it('accepts an empty frame and the largest link id, rejects short messages and bad links', () => {
+    const d = decodeFrameMessage(encodeFrameMessage(FrameOp.FrameReceived, 0xffffffff, new Uint8Array()));
+    expect(d.ok && d.value.link).toBe(0xffffffff);
+    expect(decodeFrameMessage(new Uint8Array([2, 0, 0, 0])).ok).toBe(false);
+    expect(() => encodeFrameMessage(FrameOp.SendFrame, -1, new Uint8Array())).toThrow(RangeError);
+    expect(() => encodeFrameMessage(FrameOp.SendFrame, 2 ** 32, new Uint8Array())).toThrow(RangeError);
+  });
+});

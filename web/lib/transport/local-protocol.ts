@@ -1,0 +1,326 @@
+// Local link messages, browser ↔ own gateway (docs/protocol.md §2.2).
+// Deliberately dependency-free (no imports) so it can move to shared/wire unchanged.
+// Every message from the gateway goes through `parseServerMessage` before anything reads it:
+// the validators build fresh objects with only the known fields, so nothing unchecked leaks through.
+
+export const LOCAL_SUBPROTOCOL = 'chattor.local.v1';
+export const TOKEN_SUBPROTOCOL_PREFIX = 'chattor.token.';
+export const LOCAL_PATH = '/local';
+
+/** Binary messages: `op (u8) || link (u32, big-endian) || frame`. */
+export const FrameOp = { SendFrame: 1, FrameReceived: 2 } as const;
+export type FrameOp = (typeof FrameOp)[keyof typeof FrameOp];
+export const FRAME_HEADER_BYTES = 5;
+
+// ── status ────────────────────────────────────────────────────────────────────────────────────────
+
+export const TOR_STATES = ['starting', 'bootstrapping', 'ready', 'restarting', 'stopped'] as const;
+export type TorState = (typeof TOR_STATES)[number];
+
+export const ONION_KINDS = ['contact', 'handle', 'home'] as const;
+export type OnionKind = (typeof ONION_KINDS)[number];
+
+export type LinkDirection = 'in' | 'out';
+
+export interface TorStatus {
+  state: TorState;
+  /** Tor's bootstrap percentage, 0–100. */
+  progress: number;
+  /** Tor's bootstrap summary, e.g. "Loading relay descriptors". */
+  summary: string;
+  /** null until tor has opened its SOCKS port. */
+  socksPort: number | null;
+}
+
+export interface LinkStatus {
+  link: number;
+  direction: LinkDirection;
+  onion?: string;
+  /** For inbound links: which of our onions the peer came in on. */
+  via?: OnionKind;
+  open: boolean;
+}
+
+export interface LocalStatus {
+  version: string;
+  tor: TorStatus;
+  onions: { contact?: string; handle?: string };
+  links: LinkStatus[];
+  uiUrl: string;
+}
+
+// ── commands (browser → gateway) ──────────────────────────────────────────────────────────────────
+
+export interface GetStatusCommand {
+  t: 'GetStatus';
+  id: string;
+}
+export interface DialPeerCommand {
+  t: 'DialPeer';
+  id: string;
+  onion: string;
+}
+export interface ClosePeerCommand {
+  t: 'ClosePeer';
+  id: string;
+  link: number;
+}
+export interface RotateHandleCommand {
+  t: 'RotateHandle';
+  id: string;
+}
+export type LocalCommand = GetStatusCommand | DialPeerCommand | ClosePeerCommand | RotateHandleCommand;
+export type LocalCommandType = LocalCommand['t'];
+
+/** What `CommandDone` carries, per command. */
+export interface CommandResultMap {
+  GetStatus: { status: LocalStatus };
+  DialPeer: { link: number };
+  ClosePeer: Record<string, never>;
+  RotateHandle: { onion: string };
+}
+
+/** A command as the caller writes it; the client adds the `id`. */
+export type CommandInput<T extends LocalCommandType> = Omit<Extract<LocalCommand, { t: T }>, 'id'>;
+
+// ── events and replies (gateway → browser) ────────────────────────────────────────────────────────
+
+export interface StatusChangedEvent {
+  t: 'StatusChanged';
+  status: LocalStatus;
+}
+export interface TorBootstrappedEvent {
+  t: 'TorBootstrapped';
+}
+export interface OnionPublishedEvent {
+  t: 'OnionPublished';
+  kind: OnionKind;
+  onion: string;
+  previous?: string;
+}
+export interface PeerConnectedEvent {
+  t: 'PeerConnected';
+  link: number;
+  direction: LinkDirection;
+  onion?: string;
+  via?: OnionKind;
+}
+export interface PeerClosedEvent {
+  t: 'PeerClosed';
+  link: number;
+  reason: string;
+  willRetry: boolean;
+}
+export interface LinkErrorEvent {
+  t: 'LinkError';
+  link: number;
+  code: string;
+  message: string;
+}
+export type LocalEvent =
+  | StatusChangedEvent
+  | TorBootstrappedEvent
+  | OnionPublishedEvent
+  | PeerConnectedEvent
+  | PeerClosedEvent
+  | LinkErrorEvent;
+export type LocalEventType = LocalEvent['t'];
+export type LocalEventMap = { [E in LocalEvent as E['t']]: E };
+
+export interface CommandDoneReply {
+  t: 'CommandDone';
+  id: string;
+  /** Result fields, checked by `parseCommandResult` against the command that was sent. */
+  result: Record<string, unknown>;
+}
+export interface CommandFailedReply {
+  t: 'CommandFailed';
+  /** null when the gateway could not even read the command's id. */
+  id: string | null;
+  code: string;
+  message: string;
+}
+export type ServerMessage = LocalEvent | CommandDoneReply | CommandFailedReply;
+
+// ── validation ────────────────────────────────────────────────────────────────────────────────────
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+type Obj = Record<string, unknown>;
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
+
+const MAX_TEXT = 4096;
+const ONION_RE = /^[a-z2-7]{56}(\.onion)?$/;
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function isText(x: unknown): x is string {
+  return typeof x === 'string' && x.length <= MAX_TEXT;
+}
+function isU32(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
+}
+function isPort(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 65535;
+}
+function isOneOf<T extends string>(values: readonly T[], x: unknown): x is T {
+  return typeof x === 'string' && (values as readonly string[]).includes(x);
+}
+/** A v3 onion address, with or without the `.onion` suffix. */
+export function isOnionAddress(x: unknown): x is string {
+  return typeof x === 'string' && ONION_RE.test(x);
+}
+
+export function parseTorStatus(x: unknown): Parsed<TorStatus> {
+  if (!isObj(x)) return fail('tor: not an object');
+  if (!isOneOf(TOR_STATES, x.state)) return fail('tor.state');
+  if (typeof x.progress !== 'number' || !(x.progress >= 0 && x.progress <= 100)) return fail('tor.progress');
+  if (!isText(x.summary)) return fail('tor.summary');
+  if (x.socksPort !== null && !isPort(x.socksPort)) return fail('tor.socksPort');
+  return ok({ state: x.state, progress: x.progress, summary: x.summary, socksPort: x.socksPort });
+}
+
+export function parseLinkStatus(x: unknown): Parsed<LinkStatus> {
+  if (!isObj(x)) return fail('link: not an object');
+  if (!isU32(x.link)) return fail('link.link');
+  if (x.direction !== 'in' && x.direction !== 'out') return fail('link.direction');
+  if (x.onion !== undefined && !isOnionAddress(x.onion)) return fail('link.onion');
+  if (x.via !== undefined && !isOneOf(ONION_KINDS, x.via)) return fail('link.via');
+  if (typeof x.open !== 'boolean') return fail('link.open');
+  const value: LinkStatus = { link: x.link, direction: x.direction, open: x.open };
+  if (x.onion !== undefined) value.onion = x.onion;
+  if (x.via !== undefined) value.via = x.via;
+  return ok(value);
+}
+
+export function parseStatus(x: unknown): Parsed<LocalStatus> {
+  if (!isObj(x)) return fail('status: not an object');
+  if (!isText(x.version)) return fail('status.version');
+  const tor = parseTorStatus(x.tor);
+  if (!tor.ok) return fail(`status.${tor.reason}`);
+  if (!isObj(x.onions)) return fail('status.onions');
+  const onions: LocalStatus['onions'] = {};
+  for (const kind of ['contact', 'handle'] as const) {
+    const onion = x.onions[kind];
+    if (onion === undefined) continue;
+    if (!isOnionAddress(onion)) return fail(`status.onions.${kind}`);
+    onions[kind] = onion;
+  }
+  if (!Array.isArray(x.links) || x.links.length > 10_000) return fail('status.links');
+  const links: LinkStatus[] = [];
+  for (const l of x.links) {
+    const link = parseLinkStatus(l);
+    if (!link.ok) return fail(`status.${link.reason}`);
+    links.push(link.value);
+  }
+  if (!isText(x.uiUrl)) return fail('status.uiUrl');
+  return ok({ version: x.version, tor: tor.value, onions, links, uiUrl: x.uiUrl });
+}
+
+function parseEvent(x: Obj): Parsed<LocalEvent> | null {
+  switch (x.t) {
+    case 'StatusChanged': {
+      const status = parseStatus(x.status);
+      return status.ok ? ok({ t: 'StatusChanged', status: status.value }) : fail(status.reason);
+    }
+    case 'TorBootstrapped':
+      return ok({ t: 'TorBootstrapped' });
+    case 'OnionPublished': {
+      if (!isOneOf(ONION_KINDS, x.kind)) return fail('kind');
+      if (!isOnionAddress(x.onion)) return fail('onion');
+      if (x.previous !== undefined && !isOnionAddress(x.previous)) return fail('previous');
+      const e: OnionPublishedEvent = { t: 'OnionPublished', kind: x.kind, onion: x.onion };
+      if (x.previous !== undefined) e.previous = x.previous;
+      return ok(e);
+    }
+    case 'PeerConnected': {
+      if (!isU32(x.link)) return fail('link');
+      if (x.direction !== 'in' && x.direction !== 'out') return fail('direction');
+      if (x.onion !== undefined && !isOnionAddress(x.onion)) return fail('onion');
+      if (x.via !== undefined && !isOneOf(ONION_KINDS, x.via)) return fail('via');
+      const e: PeerConnectedEvent = { t: 'PeerConnected', link: x.link, direction: x.direction };
+      if (x.onion !== undefined) e.onion = x.onion;
+      if (x.via !== undefined) e.via = x.via;
+      return ok(e);
+    }
+    case 'PeerClosed':
+      if (!isU32(x.link)) return fail('link');
+      if (!isText(x.reason)) return fail('reason');
+      if (typeof x.willRetry !== 'boolean') return fail('willRetry');
+      return ok({ t: 'PeerClosed', link: x.link, reason: x.reason, willRetry: x.willRetry });
+    case 'LinkError':
+      if (!isU32(x.link)) return fail('link');
+      if (!isText(x.code)) return fail('code');
+      if (!isText(x.message)) return fail('message');
+      return ok({ t: 'LinkError', link: x.link, code: x.code, message: x.message });
+    default:
+      return null;
+  }
+}
+
+/** Validates one decoded JSON text message from the gateway. Unknown `t` values are rejected. */
+export function parseServerMessage(x: unknown): Parsed<ServerMessage> {
+  if (!isObj(x)) return fail('message is not an object');
+  if (typeof x.t !== 'string') return fail('message has no t');
+  const t = x.t.slice(0, 40);
+  if (x.t === 'CommandFailed') {
+    if (x.id !== null && (!isText(x.id) || x.id.length === 0)) return fail(`${t}.id`);
+    if (!isText(x.code)) return fail(`${t}.code`);
+    if (!isText(x.message)) return fail(`${t}.message`);
+    return ok({ t: 'CommandFailed', id: x.id, code: x.code, message: x.message });
+  }
+  if (x.t === 'CommandDone') {
+    if (!isText(x.id) || x.id.length === 0) return fail(`${t}.id`);
+    const { t: _t, id: _id, ...result } = x;
+    return ok({ t: 'CommandDone', id: x.id, result });
+  }
+  const event = parseEvent(x);
+  if (event === null) return fail(`unknown message type ${JSON.stringify(t)}`);
+  return event.ok ? event : fail(`${t}.${event.reason}`);
+}
+
+/** Checks the fields of a `CommandDone` against the command it answers. */
+export function parseCommandResult<T extends LocalCommandType>(
+  t: T,
+  result: Record<string, unknown>,
+): Parsed<CommandResultMap[T]> {
+  // The casts are sound: each branch checks exactly the shape CommandResultMap[T] names.
+  switch (t) {
+    case 'GetStatus': {
+      const status = parseStatus(result.status);
+      return (status.ok ? ok({ status: status.value }) : fail(status.reason)) as Parsed<CommandResultMap[T]>;
+    }
+    case 'DialPeer':
+      return (isU32(result.link) ? ok({ link: result.link }) : fail('link')) as Parsed<CommandResultMap[T]>;
+    case 'ClosePeer':
+      return ok({}) as Parsed<CommandResultMap[T]>;
+    case 'RotateHandle':
+      return (isOnionAddress(result.onion) ? ok({ onion: result.onion }) : fail('onion')) as Parsed<
+        CommandResultMap[T]
+      >;
+    default:
+      return fail(`unknown command ${String(t)}`);
+  }
+}
+
+/** `op || link || frame` for a `SendFrame`. */
+export function encodeFrameMessage(op: FrameOp, link: number, frame: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (!isU32(link)) throw new RangeError('link must be a u32');
+  const out = new Uint8Array(FRAME_HEADER_BYTES + frame.length);
+  out[0] = op;
+  new DataView(out.buffer).setUint32(1, link, false);
+  out.set(frame, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/** Splits a binary message into its header and frame (the frame is a view, not a copy). */
+export function decodeFrameMessage(
+  data: ArrayBuffer | Uint8Array,
+): Parsed<{ op: number; link: number; frame: Uint8Array }> {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (bytes.length < FRAME_HEADER_BYTES) return fail('binary message shorter than its header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return ok({ op: bytes[0] ?? 0, link: view.getUint32(1, false), frame: bytes.subarray(FRAME_HEADER_BYTES) });
+}
