@@ -13,7 +13,7 @@ export default defineConfig({
         resolve: { alias: { $lib: lib } },
         test: {
           name: 'unit',
-          include: ['{shared,gateway,web,circuits,scripts}/**/*.spec.ts', 'test/unit/**/*.spec.ts'],
+          include: ['{shared,gateway,web,circuits,scripts,headless}/**/*.spec.ts', 'test/unit/**/*.spec.ts'],
           exclude: ['**/*.tor.spec.ts', '**/*.slow.spec.ts', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 20_000,

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_UI_PORT, defaultDataDir, packageRoot } from './config.js';
 import { createLogger, errorMessage } from './log.js';
-import { spawnGateway } from './spawn-gateway.js';
-import type { GatewayChild } from './spawn-gateway.js';
+import { spawnGateway, spawnHeadless } from './spawn-gateway.js';
+import type { GatewayChild, HeadlessChild } from './spawn-gateway.js';
 import { startTestnet, stopTestnetByState, testnetStatus } from './tor/testnet.js';
 
 const USAGE = `usage:
@@ -15,10 +15,13 @@ const USAGE = `usage:
   chattor demo                                a private Tor network on 127.0.0.1 with alice, bob and carol
   chattor status [--json] [--data-dir DIR]    the state of a running node
   chattor testnet up|down|status [--dir DIR]  a private Tor network for tests and the demo
-  chattor gateway [options]                   run a gateway in the foreground (see docs/architecture.md)`;
+  chattor gateway [options]                   run a gateway in the foreground (see docs/architecture.md)
+  chattor node --headless --name N --data-dir D [--auto-accept] [--echo] [--befriend LINK]
+                                              a headless node (bots, relays) beside a running gateway`;
 
 const log = createLogger('cli', { level: process.env.CHATTOR_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
 const gatewayBundle = () => join(packageRoot(), 'dist', 'gateway.mjs');
+const headlessBundle = () => join(packageRoot(), 'dist', 'headless.mjs');
 const defaultTestnetDir = () =>
   join(process.env.XDG_RUNTIME_DIR || join(homedir(), '.cache'), 'chattor-testnet');
 
@@ -126,6 +129,10 @@ export const DEMO_NODES = [
   { name: 'carol', port: 7783 },
 ];
 
+const DEMO_GREETING = (name: string) =>
+  `Hi! I'm ${name}, a sample peer of the Chattor demo. Everything you write me is end-to-end encrypted and ` +
+  `travels over onion services. I'll echo what you send.`;
+
 async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } } });
   const root = resolve(values['data-dir'] ?? join(defaultDataDir(), '..', 'chattor-demo'));
@@ -135,7 +142,9 @@ async function demo(args: string[]): Promise<number> {
   const torrcExtra = join(root, 'testnet-torrc');
   await writeFile(torrcExtra, net.info.clientTorrcLines.join('\n') + '\n', { mode: 0o600 });
   const gateways: GatewayChild[] = [];
+  const peers: HeadlessChild[] = [];
   const stopAll = async () => {
+    await Promise.allSettled(peers.map((p) => p.stop()));
     await Promise.allSettled(gateways.map((g) => g.stop()));
     await net.stop();
   };
@@ -149,9 +158,24 @@ async function demo(args: string[]): Promise<number> {
         }),
       );
     }
-    for (const g of gateways) {
-      const l = await g.listening;
-      const r = await g.ready;
+    const nodes = await Promise.all(
+      gateways.map(async (g) => ({ g, l: await g.listening, r: await g.ready })),
+    );
+    // bob and carol are headless sample peers: friends of each other, accepting alice's request.
+    const bot = (name: string, extra: string[] = []) =>
+      spawnHeadless({
+        bundle: headlessBundle(),
+        name,
+        dataDir: join(root, name),
+        args: ['--auto-accept', '--echo', '--greeting', DEMO_GREETING(name), ...extra],
+      });
+    const carol = bot('carol');
+    peers.push(carol);
+    const carolLink = (await carol.ready).contactLink;
+    const bob = bot('bob', ['--befriend', carolLink]);
+    peers.push(bob);
+    const links: Record<string, string> = { carol: carolLink, bob: (await bob.ready).contactLink };
+    for (const { g, l, r } of nodes) {
       console.log(
         JSON.stringify({
           name: g.name,
@@ -159,16 +183,19 @@ async function demo(args: string[]): Promise<number> {
           pairingUrl: l.pairingUrl,
           contactOnion: r.contactOnion,
           socksPort: r.socksPort,
+          ...(links[g.name] ? { contactLink: links[g.name], headless: true } : {}),
         }),
       );
     }
+    console.error(`\nThe demo is running. You are alice: open ${nodes[0]!.l.pairingUrl}`);
+    console.error(`Then add bob as a friend with his contact link:\n  ${links.bob}`);
   } catch (e) {
     console.error(`demo failed: ${errorMessage(e)}`);
     for (const g of gateways) console.error(`--- ${g.name}\n${g.stderrTail()}`);
+    for (const p of peers) console.error(`--- ${p.name} (headless)\n${p.stderrTail()}`);
     await stopAll();
     return 1;
   }
-  console.error(`\nThe demo is running. You are alice: open ${(await gateways[0]!.listening).pairingUrl}`);
   console.error('Press Ctrl-C to stop everything.');
   return holdUntilSignal(stopAll);
 }

@@ -27,6 +27,24 @@ export async function buildGateway({ write = true } = {}) {
   return result.metafile;
 }
 
+/** The headless node is a client (it holds keys): bundled apart from the gateway, never checked into it. */
+export async function buildHeadless() {
+  await build({
+    entryPoints: { headless: 'headless/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    banner: { js: '// Built by scripts/build-gateway.mjs; do not edit.' },
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildGateway();
+  await buildHeadless();
 }

@@ -41,7 +41,14 @@ export interface TestGateway {
 export async function startTestGateway(
   name: string,
   clientTorrcLines: string[],
-  opts: { dataDir?: string; port?: number; extraArgs?: string[] } = {},
+  opts: {
+    dataDir?: string;
+    port?: number;
+    extraArgs?: string[];
+    nodeArgs?: string[];
+    cwd?: string;
+    logFile?: string;
+  } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `chattor-${name}-`));
   const port = opts.port ?? (await freePort());
@@ -60,6 +67,9 @@ export async function startTestGateway(
       torrcExtra,
       ...(opts.extraArgs ?? []),
     ],
+    nodeArgs: opts.nodeArgs,
+    cwd: opts.cwd,
+    logFile: opts.logFile,
   });
   try {
     const l = await child.listening;

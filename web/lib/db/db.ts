@@ -1,5 +1,6 @@
 // The browser's database (dexie over IndexedDB). Later features add their tables through migrations.
 import { Dexie, type DexieOptions, type Table } from 'dexie';
+import type { ChatMessage, Contact, Id, OutboxItem } from '../../../shared/protocol/api';
 import { migrations } from './migrations';
 
 export const DB_NAME = 'chattor';
@@ -8,6 +9,8 @@ export const DB_NAME = 'chattor';
 export interface SettingsMap {
   /** The per-install token the gateway printed in its pairing link (docs/protocol.md §2.1). */
   pairingToken: string;
+  /** Send read receipts to friends (EngineOptions.readReceipts). Absent means on. */
+  readReceipts: boolean;
 }
 export type SettingKey = keyof SettingsMap;
 
@@ -16,9 +19,31 @@ export interface SettingRow<K extends SettingKey = SettingKey> {
   value: SettingsMap[K];
 }
 
+/** Rows of the engine tables (migration 0002). Binary values are stored as Uint8Array. */
+export interface MetaRow {
+  key: string;
+  value: unknown;
+}
+export interface SessionRow {
+  contactId: Id;
+  sealed: Uint8Array;
+}
+export interface SeenRow {
+  key: string;
+  expiresAt: number;
+  /** What the engine needs to answer a duplicate (e.g. the id to acknowledge again). */
+  value?: string;
+}
+
 export class ChattorDb extends Dexie {
   // `declare`, not a field: a class field would overwrite the table Dexie assigns in its constructor.
   declare settings: Table<SettingRow, SettingKey>;
+  declare meta: Table<MetaRow, string>;
+  declare contacts: Table<Contact, Id>;
+  declare sessions: Table<SessionRow, Id>;
+  declare messages: Table<ChatMessage, Id>;
+  declare outbox: Table<OutboxItem, Id>;
+  declare seen: Table<SeenRow, string>;
 
   constructor(name: string = DB_NAME, options?: DexieOptions) {
     super(name, options);
@@ -53,4 +78,16 @@ let shared: ChattorDb | null = null;
 export function getDb(): ChattorDb {
   shared ??= new ChattorDb();
   return shared;
+}
+
+/** The tables the engine owns, in the order a transaction names them. */
+export const ENGINE_TABLES = ['meta', 'contacts', 'sessions', 'messages', 'outbox', 'seen'] as const;
+export type EngineTableName = (typeof ENGINE_TABLES)[number];
+
+/** Closes the shared connection and deletes the whole database (Settings › Wipe this device). */
+export async function deleteDatabase(): Promise<void> {
+  const db = getDb();
+  db.close();
+  shared = null;
+  await Dexie.delete(db.name);
 }

@@ -1,8 +1,9 @@
 // The one place where error codes become words a user reads (STYLE.md #5).
 import type { ErrorCode } from '../../../shared/util/errors';
+import type { AppErrorCode } from './app-error';
 
-const TEXT: Record<ErrorCode, string> = {
-  E_BAD_INPUT: 'The gateway sent something this app did not understand.',
+const TEXT: Record<ErrorCode | AppErrorCode, string> = {
+  E_BAD_INPUT: 'Chattor received something it did not understand.',
   E_FRAME_TOO_LARGE: 'A message was too large to send.',
   E_FRAME_MALFORMED: 'A damaged message arrived and was ignored.',
   E_FRAME_VERSION: 'A peer speaks a newer version of Chattor.',
@@ -21,12 +22,29 @@ const TEXT: Record<ErrorCode, string> = {
   E_REPLAY: 'A repeated message was ignored.',
   E_STATE: 'The connection to the gateway was interrupted.',
   E_LOCKED: 'Chattor is locked.',
-  E_WRONG_PASSWORD: 'That password is not right.',
+  E_WRONG_PASSWORD: 'That password or recovery code does not open this backup (or the file is damaged).',
   E_UNSUPPORTED: 'This gateway and app versions do not match.',
   E_INTERNAL: 'Something went wrong inside Chattor.',
+  // Raised by the web app itself (app-error.ts).
+  E_LINK_INVALID: 'That is not a Chattor contact link. Paste the whole link, starting with chattor:card/.',
+  E_LINK_FORGED: 'That contact link failed its signature check: it was altered or forged.',
+  E_LINK_EXPIRED: 'That contact link has expired. Ask your friend for a fresh one.',
+  E_LINK_OWN: 'That is your own contact link. Paste a friend’s link instead.',
+  E_LINK_KNOWN: 'You already know this person: look under requests or friends.',
+  E_NOTE_TOO_LONG: 'The note can be at most 280 characters.',
+  E_NAME_INVALID: 'Choose a name of 1 to 64 characters, without control characters.',
+  E_MESSAGE_TOO_LONG: 'A message can be at most 8,000 characters.',
+  E_ENGINE_MISSING: 'Chat is not available in this build of Chattor yet.',
+  E_NO_IDENTITY: 'Create your identity first.',
+  E_NO_CONTACT_ONION: 'Your contact onion is not published yet; try again in a moment.',
+  E_BACKUP_UNSUPPORTED: 'This version of Chattor cannot make or restore identity backups yet.',
+  E_BACKUP_FILE: 'That file is not a Chattor backup.',
+  E_PASSWORD_MISMATCH: 'The two passwords do not match.',
+  E_PASSWORD_SHORT: 'Use a password of at least 10 characters, or a recovery code.',
+  E_NOTIFICATIONS_DENIED: 'Notifications are blocked for this site in your browser settings.',
 };
 
-export function isErrorCode(code: string): code is ErrorCode {
+export function isErrorCode(code: string): code is ErrorCode | AppErrorCode {
   return Object.hasOwn(TEXT, code);
 }
 

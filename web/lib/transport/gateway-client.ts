@@ -3,13 +3,11 @@
 // to subscribers. Nothing here throws into the socket callbacks: bad input and subscriber errors go
 // to `onError`, which the app wires to its one `handleError`.
 import { ChattorError } from '../../../shared/util/errors';
+import { LocalOp, decodeLocalBinary, encodeLocalBinary } from '../../../shared/wire/local-binary';
 import {
-  FrameOp,
   LOCAL_PATH,
   LOCAL_SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
-  decodeFrameMessage,
-  encodeFrameMessage,
   parseCommandResult,
   parseServerMessage,
   type CommandResultMap,
@@ -165,7 +163,7 @@ export class GatewayClient {
   sendFrame(link: number, frame: Uint8Array): void {
     const ws = this.#ws;
     if (!ws || ws.readyState !== OPEN) throw new ChattorError('E_STATE', 'the local link is not open');
-    ws.send(encodeFrameMessage(FrameOp.SendFrame, link, frame));
+    ws.send(encodeLocalBinary(LocalOp.SendFrame, link, frame));
   }
 
   /**
@@ -350,13 +348,15 @@ export class GatewayClient {
   }
 
   #receiveBinary(data: ArrayBuffer): void {
-    const parsed = decodeFrameMessage(data);
-    if (!parsed.ok) {
-      this.#onError(new ChattorError('E_FRAME_MALFORMED', `local link: ${parsed.reason}`));
+    let message: ReturnType<typeof decodeLocalBinary>;
+    try {
+      message = decodeLocalBinary(new Uint8Array(data));
+    } catch (error) {
+      this.#onError(error);
       return;
     }
-    const { op, link, frame } = parsed.value;
-    if (op !== FrameOp.FrameReceived) {
+    const { op, link, frame } = message;
+    if (op !== LocalOp.FrameReceived) {
       this.#onError(new ChattorError('E_FRAME_MALFORMED', `local link: unexpected frame op ${op}`));
       return;
     }

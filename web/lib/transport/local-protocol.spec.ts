@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FrameOp,
-  decodeFrameMessage,
-  encodeFrameMessage,
-  parseCommandResult,
-  parseServerMessage,
-  parseStatus,
-  type LocalStatus,
-} from './local-protocol';
+import { parseCommandResult, parseServerMessage, parseStatus, type LocalStatus } from './local-protocol';
 
 const ONION = 'a'.repeat(56);
 const status: LocalStatus = {
@@ -110,25 +102,5 @@ describe('parseServerMessage', () => {
       value: { onion: ONION },
     });
     expect(parseCommandResult('ClosePeer', {})).toEqual({ ok: true, value: {} });
-  });
-});
-
-describe('frame messages', () => {
-  it('encodes op || link (u32 BE) || frame and decodes it back', () => {
-    const frame = new Uint8Array([1, 2, 3]);
-    const bytes = encodeFrameMessage(FrameOp.SendFrame, 0x01020304, frame);
-    expect([...bytes]).toEqual([1, 1, 2, 3, 4, 1, 2, 3]);
-    const decoded = decodeFrameMessage(bytes.buffer);
-    expect(decoded.ok && decoded.value.op).toBe(1);
-    expect(decoded.ok && decoded.value.link).toBe(0x01020304);
-    expect(decoded.ok && [...decoded.value.frame]).toEqual([1, 2, 3]);
-  });
-
-  it('accepts an empty frame and the largest link id, rejects short messages and bad links', () => {
-    const d = decodeFrameMessage(encodeFrameMessage(FrameOp.FrameReceived, 0xffffffff, new Uint8Array()));
-    expect(d.ok && d.value.link).toBe(0xffffffff);
-    expect(decodeFrameMessage(new Uint8Array([2, 0, 0, 0])).ok).toBe(false);
-    expect(() => encodeFrameMessage(FrameOp.SendFrame, -1, new Uint8Array())).toThrow(RangeError);
-    expect(() => encodeFrameMessage(FrameOp.SendFrame, 2 ** 32, new Uint8Array())).toThrow(RangeError);
   });
 });

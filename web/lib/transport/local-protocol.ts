@@ -1,16 +1,11 @@
 // Local link messages, browser ↔ own gateway (docs/protocol.md §2.2).
-// Deliberately dependency-free (no imports) so it can move to shared/wire unchanged.
+// The binary messages (`op || link || frame`) are shared with the gateway: shared/wire/local-binary.ts.
 // Every message from the gateway goes through `parseServerMessage` before anything reads it:
 // the validators build fresh objects with only the known fields, so nothing unchecked leaks through.
 
 export const LOCAL_SUBPROTOCOL = 'chattor.local.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'chattor.token.';
 export const LOCAL_PATH = '/local';
-
-/** Binary messages: `op (u8) || link (u32, big-endian) || frame`. */
-export const FrameOp = { SendFrame: 1, FrameReceived: 2 } as const;
-export type FrameOp = (typeof FrameOp)[keyof typeof FrameOp];
-export const FRAME_HEADER_BYTES = 5;
 
 // ── status ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -303,24 +298,4 @@ export function parseCommandResult<T extends LocalCommandType>(
     default:
       return fail(`unknown command ${String(t)}`);
   }
-}
-
-/** `op || link || frame` for a `SendFrame`. */
-export function encodeFrameMessage(op: FrameOp, link: number, frame: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (!isU32(link)) throw new RangeError('link must be a u32');
-  const out = new Uint8Array(FRAME_HEADER_BYTES + frame.length);
-  out[0] = op;
-  new DataView(out.buffer).setUint32(1, link, false);
-  out.set(frame, FRAME_HEADER_BYTES);
-  return out;
-}
-
-/** Splits a binary message into its header and frame (the frame is a view, not a copy). */
-export function decodeFrameMessage(
-  data: ArrayBuffer | Uint8Array,
-): Parsed<{ op: number; link: number; frame: Uint8Array }> {
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.length < FRAME_HEADER_BYTES) return fail('binary message shorter than its header');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return ok({ op: bytes[0] ?? 0, link: view.getUint32(1, false), frame: bytes.subarray(FRAME_HEADER_BYTES) });
 }

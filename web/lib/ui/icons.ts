@@ -13,4 +13,17 @@ export type IconName =
   | 'refresh'
   | 'key'
   | 'close'
-  | 'home';
+  | 'home'
+  | 'send'
+  | 'clock'
+  | 'check-double'
+  | 'read'
+  | 'user-plus'
+  | 'trash'
+  | 'edit'
+  | 'bell'
+  | 'download'
+  | 'upload'
+  | 'shield'
+  | 'back'
+  | 'block';

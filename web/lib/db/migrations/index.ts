@@ -1,5 +1,6 @@
 // The ordered list of migrations ChattorDb applies. Append new ones here.
 import { migration0001 } from './0001-initial';
+import { migration0002 } from './0002-engine';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002];

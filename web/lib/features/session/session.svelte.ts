@@ -43,7 +43,8 @@ export class Session {
   });
 
   readonly #deps: SessionDeps;
-  #client: GatewayClient | null = null;
+  // Reactive, so that the chat engine is (re)created when a client appears.
+  #client = $state.raw<GatewayClient | null>(null);
   #cleanup: (() => void)[] = [];
   #rechecking = false;
 

@@ -1,9 +1,10 @@
-// The app's sections. Chats, Friends and Feed are placeholders until their features land.
+// The app's sections. Feed is a placeholder until its feature lands.
 import type { RouteId } from '$app/types';
 import type { IconName } from '$lib/ui/icons';
 
 export interface NavItem {
-  href: Exclude<RouteId, '/'>;
+  /** Top-level sections only: no home, no routes with parameters. */
+  href: Exclude<RouteId, '/' | `${string}[${string}]${string}`>;
   label: string;
   icon: IconName;
 }

@@ -1,0 +1,146 @@
+// The client engine's contract (docs/protocol.md §4): what the PWA and the headless node drive, and
+// what they must provide (storage, transport). The engine itself is runtime-neutral.
+
+/** Ids are random 16-byte values as lowercase hex (32 chars) unless said otherwise. */
+export type Id = string;
+
+export type ContactState = 'outgoing-request' | 'incoming-request' | 'friend' | 'declined' | 'blocked';
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface Contact {
+  id: Id; // derived from the peer's signing public key: hex(SHA-256(signingPublic))[:32]
+  displayName: string; // from their card; the user may override with `alias`
+  alias?: string;
+  contactOnion: string;
+  state: ContactState;
+  /** The friend-request note (incoming or outgoing), ≤ 280 chars. */
+  note?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Encoded ContactCard bytes (latest accepted per the card replay rule), base64url. */
+  card: string;
+  unread: number;
+  lastMessageAt?: number;
+  online: boolean;
+}
+
+export interface ChatMessage {
+  id: Id; // chosen by the sender; the de-duplication key
+  contactId: Id;
+  direction: 'in' | 'out';
+  body: string; // ≤ 8,000 chars
+  sentAt: number; // sender's clock
+  receivedAt?: number;
+  /** Sender's per-conversation sequence number (1, 2, …): the display order for one sender. */
+  seq: number;
+  state: DeliveryState;
+}
+
+/** What the engine keeps; the PWA implements it on dexie, the headless node on a file/SQLite. */
+export interface EngineStorage {
+  getMeta<T>(key: string): Promise<T | undefined>;
+  putMeta<T>(key: string, value: T): Promise<void>;
+  getContact(id: Id): Promise<Contact | undefined>;
+  putContact(c: Contact): Promise<void>;
+  deleteContact(id: Id): Promise<void>;
+  listContacts(): Promise<Contact[]>;
+  /** Sealed ratchet state (sealState output) per contact. */
+  getSession(contactId: Id): Promise<Uint8Array | undefined>;
+  putSession(contactId: Id, sealed: Uint8Array): Promise<void>;
+  deleteSession(contactId: Id): Promise<void>;
+  getMessage(id: Id): Promise<ChatMessage | undefined>;
+  putMessage(m: ChatMessage): Promise<void>;
+  /**
+   * Messages of a conversation in display order (`sentAt` ascending, then `seq`; each sender keeps its
+   * `sentAt` increasing with `seq`), the newest `limit` before `beforeSentAt`.
+   */
+  listMessages(contactId: Id, opts?: { limit?: number; beforeSentAt?: number }): Promise<ChatMessage[]>;
+  /** Outbox: encrypted frames waiting for a delivery receipt, in send order per contact. */
+  putOutbox(item: OutboxItem): Promise<void>;
+  deleteOutbox(messageId: Id): Promise<void>;
+  listOutbox(contactId?: Id): Promise<OutboxItem[]>;
+  /** Replay/duplicate memory: hashes of seen initial messages and ciphertexts (hex), with expiry. */
+  hasSeen(key: string): Promise<boolean>;
+  /** `value` (default '') is what the engine needs to answer a duplicate, e.g. the id to re-acknowledge. */
+  addSeen(key: string, expiresAt: number, value?: string): Promise<void>;
+  /** The value stored by addSeen, or undefined if the key is unknown or expired. */
+  getSeen(key: string): Promise<string | undefined>;
+  /** Runs fn so that its storage writes are all-or-nothing where the backend can do it. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface OutboxItem {
+  messageId: Id;
+  contactId: Id;
+  /** The peer-frame DATA body to (re)send, exactly as first encrypted (resends are byte-identical). */
+  body: Uint8Array;
+  createdAt: number;
+  attempts: number;
+  /**
+   * 'message' (a ChatMessage with the same id), 'request' (a friend request), 'control' (accept,
+   * removed, card-update): kept until the peer's delivered receipt. 'receipt': deleted once written.
+   */
+  kind?: 'message' | 'request' | 'control' | 'receipt';
+}
+
+/** The engine's view of its gateway (the local link): links are opaque numbers. */
+export interface EngineTransport {
+  /**
+   * Keeps a link to `onion`; resolves with the link id (may not be open yet). Dialing an onion that
+   * already has a link returns that link and, if it is open, repeats its `onLink` open event (so a
+   * restarted engine learns about it).
+   */
+  dial(onion: string): Promise<number>;
+  close(link: number): Promise<void>;
+  /** Sends one DATA body on a link; throws if the link is not open. */
+  send(link: number, body: Uint8Array): void;
+  onBody(handler: (link: number, body: Uint8Array) => void): () => void;
+  onLink(handler: (e: { link: number; open: boolean; onion?: string }) => void): () => void;
+  /** The node's own contact onion once published. */
+  contactOnion(): string | undefined;
+}
+
+export type EngineEvent =
+  | { t: 'ContactChanged'; contact: Contact }
+  | { t: 'ContactRemoved'; contactId: Id }
+  | { t: 'MessageAdded'; message: ChatMessage }
+  | { t: 'MessageChanged'; message: ChatMessage }
+  /** A peer sent something invalid (or replayed); diagnostic, the conversation continues. */
+  | { t: 'ProtocolError'; code: string; message: string; contactId?: Id };
+
+export interface EngineOptions {
+  storage: EngineStorage;
+  transport: EngineTransport;
+  now?: () => number;
+  rng?: (n: number) => Uint8Array;
+  /** Send read receipts (the user can switch them off). Default true. */
+  readReceipts?: () => boolean;
+  /**
+   * The key that seals ratchet states (sealState). Default: a random key kept in storage meta
+   * `storageKey`. Hook for the PWA, which will wrap it.
+   */
+  storageKey?: () => Promise<CryptoKey | Uint8Array>;
+  /** Put an ML-KEM-768 prekey in new identities' cards (PQXDH). Default true. */
+  kem?: boolean;
+  /** Outbox resend interval while a link is open, ms. Default 30,000. */
+  retryMs?: number;
+}
+
+/** The engine's surface for UIs and bots. Every method validates its input (ChattorError E_BAD_INPUT). */
+export interface ChatEngineApi {
+  hasIdentity(): Promise<boolean>;
+  createIdentity(displayName: string): Promise<void>;
+  /** Loads keys and starts listening; call once after createIdentity or on start-up. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  myContactLink(): Promise<string>; // chattor:card/… (needs the contact onion)
+  sendFriendRequest(link: string, note: string): Promise<Contact>;
+  acceptFriendRequest(contactId: Id): Promise<void>;
+  declineFriendRequest(contactId: Id): Promise<void>;
+  block(contactId: Id): Promise<void>;
+  removeFriend(contactId: Id): Promise<void>;
+  renameFriend(contactId: Id, alias: string): Promise<void>;
+  sendMessage(contactId: Id, body: string): Promise<ChatMessage>;
+  markRead(contactId: Id): Promise<void>;
+  on(handler: (e: EngineEvent) => void): () => void;
+}

@@ -1,0 +1,85 @@
+// Implements docs/protocol.md §4.1 (DATA body: REQUEST and MSG, sessionId) and the ids of §4.3.
+import { domain } from '../crypto/codec.js';
+import { sha256, type Rng } from '../crypto/primitives.js';
+import { HEADER_BYTES, MAX_RATCHET_MESSAGE } from '../crypto/ratchet.js';
+import { decodeInitialMessage, type InitialMessage } from '../crypto/x3dh.js';
+import { abytes, concatBytes, toHex } from '../util/bytes.js';
+import { ChattorError } from '../util/errors.js';
+import type { Id } from './api.js';
+
+export const BODY_VERSION = 0x01;
+export const BodyType = { REQUEST: 0x01, MSG: 0x02 } as const;
+export const SESSION_ID_BYTES = 16;
+export const SID_SALT_BYTES = 16;
+export const SESSION_ID_LABEL = 'chattor/v1/session-id';
+const MIN_MESSAGE = HEADER_BYTES + 16;
+
+export type Body =
+  | { readonly type: 'REQUEST'; readonly initialMessage: Uint8Array; readonly decoded: InitialMessage }
+  | { readonly type: 'MSG'; readonly sessionId: Uint8Array; readonly message: Uint8Array };
+
+function malformed(reason: string): ChattorError {
+  return new ChattorError('E_BAD_INPUT', `DATA body: ${reason}`);
+}
+
+export function encodeRequestBody(initialMessage: Uint8Array): Uint8Array {
+  decodeInitialMessage(initialMessage); // only well-formed initial messages leave this client
+  return concatBytes(Uint8Array.of(BODY_VERSION, BodyType.REQUEST), initialMessage);
+}
+
+export function encodeMsgBody(sessionId: Uint8Array, message: Uint8Array): Uint8Array {
+  abytes(sessionId, SESSION_ID_BYTES, 'sessionId');
+  abytes(message, undefined, 'message');
+  if (message.length < MIN_MESSAGE || message.length > MAX_RATCHET_MESSAGE)
+    throw new ChattorError('E_BAD_INPUT', 'ratchet message length out of range');
+  return concatBytes(Uint8Array.of(BODY_VERSION, BodyType.MSG), sessionId, message);
+}
+
+/** Strict: throws E_BAD_INPUT for anything §4.1 does not allow. */
+export function decodeBody(bytes: Uint8Array): Body {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 2) throw malformed('too short');
+  if (bytes[0] !== BODY_VERSION) throw malformed('unknown version');
+  const rest = bytes.subarray(2);
+  switch (bytes[1]) {
+    case BodyType.REQUEST: {
+      const initialMessage = rest.slice();
+      return { type: 'REQUEST', initialMessage, decoded: decodeInitialMessage(initialMessage) };
+    }
+    case BodyType.MSG: {
+      const n = rest.length - SESSION_ID_BYTES;
+      if (n < MIN_MESSAGE || n > MAX_RATCHET_MESSAGE) throw malformed('message length out of range');
+      return {
+        type: 'MSG',
+        sessionId: rest.slice(0, SESSION_ID_BYTES),
+        message: rest.slice(SESSION_ID_BYTES),
+      };
+    }
+    default:
+      throw malformed('unknown type');
+  }
+}
+
+/** `SHA-256(domain("chattor/v1/session-id", initialMessage || sidSalt))[0..16)`. */
+export async function deriveSessionId(initialMessage: Uint8Array, sidSalt: Uint8Array): Promise<Uint8Array> {
+  abytes(sidSalt, SID_SALT_BYTES, 'sidSalt');
+  const h = await sha256(domain(SESSION_ID_LABEL, initialMessage, sidSalt));
+  return h.slice(0, SESSION_ID_BYTES);
+}
+
+/** `hex(SHA-256(signingPublic))[0..32)` (api.ts Contact.id). */
+export async function contactIdOf(signingPublic: Uint8Array): Promise<Id> {
+  return toHex(await sha256(abytes(signingPublic, 32, 'signingPublic'))).slice(0, 32);
+}
+
+export function randomId(rng: Rng): Id {
+  return toHex(abytes(rng(16), 16, 'rng output'));
+}
+
+const ID_RE = /^[0-9a-f]{32}$/;
+export function isId(x: unknown): x is Id {
+  return typeof x === 'string' && ID_RE.test(x);
+}
+
+export async function hashHex(bytes: Uint8Array): Promise<string> {
+  return toHex(await sha256(bytes));
+}

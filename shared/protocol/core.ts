@@ -1,0 +1,222 @@
+// Implements docs/protocol.md §4.3 (sealed sessions) and §4.5 (sending, outbox, links): the engine's
+// shared context. All state changes run on one serial queue, so a session is never read and written by
+// two tasks at once.
+import { defaultRng, type Rng, type SymmetricKey } from '../crypto/primitives.js';
+import { openState, sealState } from '../crypto/ratchet-state.js';
+import { ratchetEncrypt, type RatchetState } from '../crypto/ratchet.js';
+import { fromHex } from '../util/bytes.js';
+import { ChattorError } from '../util/errors.js';
+import type {
+  Contact,
+  EngineEvent,
+  EngineOptions,
+  EngineStorage,
+  EngineTransport,
+  Id,
+  OutboxItem,
+} from './api.js';
+import { encodeMsgBody, randomId } from './body.js';
+import type { Keys } from './keys.js';
+import { encodePayload, type Payload } from './payload.js';
+import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
+
+export type OutboxKind = NonNullable<OutboxItem['kind']>;
+
+export interface SendOptions {
+  /** Kept in the outbox (under `messageId`) until acknowledged, or until written for 'receipt'. */
+  readonly kind?: OutboxKind;
+  readonly messageId?: Id;
+  /** Fire-and-forget payloads (delivered receipts) go on this link if it is open. */
+  readonly link?: number;
+  /** More writes for the same transaction. */
+  readonly also?: () => Promise<void>;
+  /** Leave the outbox item for the caller to flush (so it can emit events first). */
+  readonly deferFlush?: boolean;
+}
+
+export class Core {
+  readonly storage: EngineStorage;
+  readonly transport: EngineTransport;
+  readonly now: () => number;
+  readonly rng: Rng;
+  readonly readReceipts: () => boolean;
+  readonly retryMs: number;
+  readonly kem: boolean;
+  readonly storageKeyHook: (() => Promise<SymmetricKey>) | undefined;
+  readonly serial = new Serial();
+  readonly limiter = new RequestLimiter();
+  keys: Keys | undefined;
+  /** `epoch` counts the openings of a link: a body written before a re-open is written again. */
+  readonly links = new Map<number, { open: boolean; onion?: string; epoch?: number }>();
+  /** Where and when each outbox item was last written (in memory: after a restart all are resent). */
+  private readonly written = new Map<Id, { link: number; epoch: number; at: number }>();
+  readonly dialed = new Map<string, number>();
+  readonly replyLinks = new Map<Id, number>();
+  private readonly handlers = new Set<(e: EngineEvent) => void>();
+  private readonly sessions = new Map<Id, RatchetState>();
+
+  constructor(o: EngineOptions) {
+    this.storage = o.storage;
+    this.transport = o.transport;
+    this.now = o.now ?? Date.now;
+    this.rng = o.rng ?? defaultRng;
+    this.readReceipts = o.readReceipts ?? (() => true);
+    this.retryMs = o.retryMs ?? DEFAULT_RETRY_MS;
+    this.kem = o.kem ?? true;
+    this.storageKeyHook = o.storageKey;
+  }
+
+  get k(): Keys {
+    if (!this.keys) throw new ChattorError('E_STATE', 'engine not started');
+    return this.keys;
+  }
+
+  subscribe(h: (e: EngineEvent) => void): () => void {
+    this.handlers.add(h);
+    return () => this.handlers.delete(h);
+  }
+
+  emit(e: EngineEvent): void {
+    for (const h of this.handlers) {
+      try {
+        h(e);
+      } catch {
+        // A UI handler's bug must not break the engine's queue.
+      }
+    }
+  }
+
+  protocolError(e: unknown, contactId?: Id): void {
+    const code = e instanceof ChattorError ? e.code : 'E_INTERNAL';
+    const message = e instanceof ChattorError ? e.message : 'internal error';
+    this.emit({ t: 'ProtocolError', code, message, ...(contactId ? { contactId } : {}) });
+  }
+
+  async getPeer(contactId: Id): Promise<PeerRecord | undefined> {
+    // `null` marks a forgotten contact (EngineStorage has no deleteMeta).
+    return (await this.storage.getMeta<PeerRecord | null>(peerKey(contactId))) ?? undefined;
+  }
+
+  putPeer(p: PeerRecord): Promise<void> {
+    return this.storage.putMeta(peerKey(p.contactId), p);
+  }
+
+  async loadSession(peer: PeerRecord): Promise<RatchetState> {
+    const cached = this.sessions.get(peer.contactId);
+    if (cached) return cached;
+    const sealed = await this.storage.getSession(peer.contactId);
+    if (!sealed || !peer.sessionId) throw new ChattorError('E_DECRYPT', 'message could not be decrypted');
+    const state = await openState(this.k.storageKey, sealed, fromHex(peer.sessionId));
+    this.sessions.set(peer.contactId, state);
+    return state;
+  }
+
+  /** Seals `state` for storage; call `commitSession` once the transaction that stores it succeeded. */
+  sealSession(peer: PeerRecord, state: RatchetState): Promise<Uint8Array> {
+    if (!peer.sessionId) throw new ChattorError('E_STATE', 'no session');
+    return sealState(this.k.storageKey, state, fromHex(peer.sessionId), this.rng);
+  }
+
+  commitSession(contactId: Id, state: RatchetState): void {
+    this.sessions.set(contactId, state);
+  }
+
+  forgetSession(contactId: Id): void {
+    this.sessions.delete(contactId);
+  }
+
+  /** Encrypts once, stores state (+ outbox item) atomically, then sends or flushes. */
+  async sendPayload(peer: PeerRecord, payload: Payload, opts: SendOptions = {}): Promise<void> {
+    const { state, message } = await ratchetEncrypt(await this.loadSession(peer), encodePayload(payload));
+    const body = encodeMsgBody(fromHex(peer.sessionId ?? ''), message);
+    const sealed = await this.sealSession(peer, state);
+    await this.storage.transaction(async () => {
+      await this.storage.putSession(peer.contactId, sealed);
+      if (opts.kind) {
+        const messageId = opts.messageId ?? randomId(this.rng);
+        const item = { messageId, contactId: peer.contactId, body, createdAt: this.now(), attempts: 0 };
+        await this.storage.putOutbox({ ...item, kind: opts.kind });
+      }
+      await opts.also?.();
+    });
+    this.commitSession(peer.contactId, state);
+    if (opts.kind) return opts.deferFlush ? undefined : this.flush(peer.contactId);
+    const link = opts.link !== undefined && this.isOpen(opts.link) ? opts.link : this.linkFor(peer);
+    if (link !== undefined) this.trySend(link, body);
+  }
+
+  isOpen(link: number): boolean {
+    return this.links.get(link)?.open === true;
+  }
+
+  /** The contact's own (dialed) link if open, else the link its last valid body came on (§4.5). */
+  linkFor(peer: { contactId: Id; onion: string }): number | undefined {
+    const d = this.dialed.get(peer.onion);
+    if (d !== undefined && this.isOpen(d)) return d;
+    const r = this.replyLinks.get(peer.contactId);
+    return r !== undefined && this.isOpen(r) ? r : undefined;
+  }
+
+  trySend(link: number, body: Uint8Array): boolean {
+    try {
+      this.transport.send(link, body);
+      return true;
+    } catch {
+      const l = this.links.get(link);
+      if (l) l.open = false;
+      return false;
+    }
+  }
+
+  async ensureDial(onion: string): Promise<void> {
+    if (this.dialed.has(onion)) return;
+    try {
+      const link = await this.transport.dial(onion);
+      this.dialed.set(onion, link);
+      if (!this.links.has(link)) this.links.set(link, { open: false, onion });
+    } catch {
+      // Retried by the next flush (on the retry timer or when something else is sent).
+    }
+  }
+
+  /** Sends the contact's outbox in order on its link, or dials when there is no open link. */
+  async flush(contactId: Id): Promise<void> {
+    const peer = await this.getPeer(contactId);
+    if (!peer) return;
+    const items = await this.storage.listOutbox(contactId);
+    if (items.length === 0) return;
+    const link = this.linkFor(peer);
+    if (link === undefined) return this.ensureDial(peer.onion);
+    const epoch = this.links.get(link)?.epoch ?? 0;
+    const now = this.now();
+    for (const item of items) {
+      const w = this.written.get(item.messageId);
+      // Resend only on a new (or re-opened) link, or after RETRY without a receipt (§4.5).
+      if (w && w.link === link && w.epoch === epoch && now - w.at < this.retryMs) continue;
+      if (!this.trySend(link, item.body)) return;
+      this.written.set(item.messageId, { link, epoch, at: now });
+      if (this.written.size > 100_000) this.written.clear();
+      if (item.kind === 'receipt') await this.storage.deleteOutbox(item.messageId);
+      else await this.storage.putOutbox({ ...item, attempts: item.attempts + 1 });
+      if (item.kind !== 'message') continue;
+      const m = await this.storage.getMessage(item.messageId);
+      if (m?.state !== 'queued') continue;
+      const sent = { ...m, state: 'sent' as const };
+      await this.storage.putMessage(sent);
+      this.emit({ t: 'MessageChanged', message: sent });
+    }
+  }
+
+  /** Online = the contact's link is open (api.ts Contact.online). */
+  async refreshOnline(contactId: Id): Promise<void> {
+    const c = await this.storage.getContact(contactId);
+    if (!c || c.state === 'blocked') return;
+    const online = this.linkFor({ contactId, onion: c.contactOnion }) !== undefined;
+    if (c.online !== online) await this.saveContact({ ...c, online });
+  }
+
+  async saveContact(c: Contact): Promise<void> {
+    await this.storage.putContact(c);
+    this.emit({ t: 'ContactChanged', contact: c });
+  }
+}

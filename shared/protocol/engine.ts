@@ -1,0 +1,191 @@
+// Implements docs/protocol.md §4 (client protocol): the ChatEngine that UIs and bots drive
+// (api.ts ChatEngineApi). Every method and every incoming body runs on one serial queue.
+import { contactCardFromLink, contactCardToLink } from '../crypto/contact-card.js';
+import { toBase64Url } from '../util/bytes.js';
+import { ChattorError } from '../util/errors.js';
+import type { ChatEngineApi, ChatMessage, Contact, EngineEvent, EngineOptions, Id } from './api.js';
+import { randomId } from './body.js';
+import { dropOutbox, forgetContact } from './cards.js';
+import { Core } from './core.js';
+import { handleBody, sendAccept } from './inbound.js';
+import { createKeys, loadKeys, META, ownCard } from './keys.js';
+import { startLinks } from './links.js';
+import { isText, MAX_BODY_CHARS } from './payload.js';
+import { markRead, sendFriendRequest, sendMessage } from './outbound.js';
+
+export class ChatEngine implements ChatEngineApi {
+  private readonly core: Core;
+  private stopLinks: (() => void) | undefined;
+
+  constructor(options: EngineOptions) {
+    this.core = new Core(options);
+  }
+
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.core.serial.run(fn);
+  }
+
+  async hasIdentity(): Promise<boolean> {
+    return (await this.core.storage.getMeta(META.identity)) !== undefined;
+  }
+
+  createIdentity(displayName: string): Promise<void> {
+    const c = this.core;
+    return this.run(() =>
+      createKeys(c.storage, displayName, { rng: c.rng, kem: c.kem, ownStorageKey: !!c.storageKeyHook }),
+    );
+  }
+
+  start(): Promise<void> {
+    return this.run(async () => {
+      if (this.stopLinks) throw new ChattorError('E_STATE', 'engine already started');
+      this.core.keys = await loadKeys(this.core.storage, this.core.storageKeyHook);
+      this.stopLinks = await startLinks(this.core, (link, body) => handleBody(this.core, link, body));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.run(async () => {
+      this.stopLinks?.();
+      this.stopLinks = undefined;
+    });
+    await this.core.serial.idle();
+  }
+
+  /** Resolves once every queued task (API calls and received bodies) has finished. For tests and benches. */
+  idle(): Promise<void> {
+    return this.core.serial.idle();
+  }
+
+  myContactLink(): Promise<string> {
+    return this.run(async () => {
+      const onion = this.core.transport.contactOnion();
+      if (!onion) throw new ChattorError('E_STATE', 'contact onion not published yet');
+      const { card, bytes, changed } = await ownCard(this.core.storage, this.core.k, onion, this.core.now());
+      if (changed) await sendCardUpdate(this.core, bytes);
+      return contactCardToLink(card);
+    });
+  }
+
+  sendFriendRequest(link: string, note: string): Promise<Contact> {
+    return this.run(async () => {
+      const card = contactCardFromLink(link);
+      return sendFriendRequest(this.core, card, note, (id) => this.acceptNow(id));
+    });
+  }
+
+  acceptFriendRequest(contactId: Id): Promise<void> {
+    return this.run(() => this.acceptNow(contactId));
+  }
+
+  private async acceptNow(contactId: Id): Promise<void> {
+    const c = await this.contact(contactId, ['incoming-request']);
+    const peer = await this.core.getPeer(contactId);
+    if (!peer) throw new ChattorError('E_STATE', 'no session for this request');
+    await this.core.saveContact({ ...c, state: 'friend', updatedAt: this.core.now() });
+    await sendAccept(this.core, peer);
+    await this.core.refreshOnline(contactId);
+  }
+
+  declineFriendRequest(contactId: Id): Promise<void> {
+    return this.run(async () => {
+      const c = await this.contact(contactId, ['incoming-request']);
+      await this.core.storage.transaction(async () => {
+        await dropOutbox(this.core, contactId);
+        await this.core.storage.deleteSession(contactId);
+      });
+      this.core.forgetSession(contactId);
+      await this.core.saveContact({ ...c, state: 'declined', online: false, updatedAt: this.core.now() });
+    });
+  }
+
+  block(contactId: Id): Promise<void> {
+    return this.run(async () => {
+      const c = await this.contact(contactId);
+      await this.core.storage.transaction(async () => {
+        await dropOutbox(this.core, contactId);
+        await this.core.storage.deleteSession(contactId);
+      });
+      this.core.forgetSession(contactId);
+      this.core.replyLinks.delete(contactId);
+      await this.core.saveContact({ ...c, state: 'blocked', online: false, updatedAt: this.core.now() });
+    });
+  }
+
+  removeFriend(contactId: Id): Promise<void> {
+    return this.run(async () => {
+      const c = await this.contact(contactId);
+      const peer = await this.core.getPeer(contactId);
+      if (c.state !== 'friend' || !peer) return forgetContact(this.core, contactId);
+      const id = randomId(this.core.rng);
+      await dropOutbox(this.core, contactId);
+      const removing = { ...peer, removing: id };
+      await this.core.sendPayload(
+        removing,
+        { t: 'removed', id },
+        {
+          kind: 'control',
+          messageId: id,
+          also: async () => {
+            await this.core.putPeer(removing);
+            await this.core.storage.deleteContact(contactId);
+          },
+        },
+      );
+      this.core.emit({ t: 'ContactRemoved', contactId });
+    });
+  }
+
+  renameFriend(contactId: Id, alias: string): Promise<void> {
+    return this.run(async () => {
+      if (!isText(alias, 0, 64) || /\p{Cc}/u.test(alias))
+        throw new ChattorError('E_BAD_INPUT', 'alias: up to 64 characters, no control characters');
+      const c = await this.contact(contactId);
+      const { alias: _old, ...rest } = c;
+      const a = alias.trim();
+      await this.core.saveContact({ ...rest, ...(a ? { alias: a } : {}), updatedAt: this.core.now() });
+    });
+  }
+
+  sendMessage(contactId: Id, body: string): Promise<ChatMessage> {
+    return this.run(async () => {
+      if (!isText(body, 1, MAX_BODY_CHARS))
+        throw new ChattorError('E_BAD_INPUT', `message: 1..${MAX_BODY_CHARS} characters`);
+      await this.contact(contactId, ['friend']);
+      return sendMessage(this.core, contactId, body);
+    });
+  }
+
+  markRead(contactId: Id): Promise<void> {
+    return this.run(async () => {
+      await this.contact(contactId);
+      await markRead(this.core, contactId);
+    });
+  }
+
+  on(handler: (e: EngineEvent) => void): () => void {
+    return this.core.subscribe(handler);
+  }
+
+  private async contact(contactId: Id, states?: Contact['state'][]): Promise<Contact> {
+    if (!this.core.keys) throw new ChattorError('E_STATE', 'engine not started');
+    const c = typeof contactId === 'string' ? await this.core.storage.getContact(contactId) : undefined;
+    if (!c) throw new ChattorError('E_BAD_INPUT', 'unknown contact');
+    if (states && !states.includes(c.state))
+      throw new ChattorError('E_STATE', `contact is ${c.state}, expected ${states.join(' or ')}`);
+    return c;
+  }
+}
+
+async function sendCardUpdate(core: Core, cardBytes: Uint8Array): Promise<void> {
+  for (const c of await core.storage.listContacts()) {
+    const peer = c.state === 'friend' ? await core.getPeer(c.id) : undefined;
+    if (!peer) continue;
+    const id = randomId(core.rng);
+    await core.sendPayload(
+      peer,
+      { t: 'card', id, card: toBase64Url(cardBytes) },
+      { kind: 'control', messageId: id },
+    );
+  }
+}

@@ -1,0 +1,207 @@
+// Implements docs/protocol.md §4.5 (receiving MSG: routing, replay memory, decryption, payloads, order,
+// receipts). Failures become ProtocolError events; nothing here throws past the frame handler.
+import { ratchetDecrypt, decryptError } from '../crypto/ratchet.js';
+import { toHex } from '../util/bytes.js';
+import { ChattorError, missingCaseError } from '../util/errors.js';
+import type { ChatMessage, Contact, DeliveryState, EngineEvent, Id } from './api.js';
+import { hashHex } from './body.js';
+import { checkPeerCard, forgetContact } from './cards.js';
+import type { Core } from './core.js';
+import { decodePayload, type Payload } from './payload.js';
+import { MAX_SEQ_GAP, SEEN_TTL_MS, sidKey, type PeerRecord } from './state.js';
+
+interface Effects {
+  writes: (() => Promise<void>)[];
+  events: EngineEvent[];
+  ackId?: Id;
+  after: (() => Promise<void>)[];
+}
+
+const RANK: Record<DeliveryState, number> = { failed: 0, queued: 0, sent: 1, delivered: 2, read: 3 };
+
+export async function handleMsg(
+  core: Core,
+  link: number,
+  sessionId: Uint8Array,
+  message: Uint8Array,
+  raw: Uint8Array,
+): Promise<void> {
+  const sid = toHex(sessionId);
+  const contactId = await core.storage.getMeta<string | null>(sidKey(sid));
+  if (!contactId) throw decryptError();
+  const peer = await core.getPeer(contactId);
+  if (!peer || peer.sessionId !== sid) throw decryptError();
+  const contact = await core.storage.getContact(contactId);
+  if (contact?.state === 'blocked' || contact?.state === 'declined') return; // dropped silently (§4.4)
+  if (!contact && !peer.removing) throw decryptError();
+  const ctKey = `ct:${await hashHex(raw)}`;
+  const seen = await core.storage.getSeen(ctKey);
+  if (seen !== undefined) {
+    if (seen) await core.sendPayload(peer, { t: 'receipt', ids: [seen], state: 'delivered' }, { link });
+    throw new ChattorError('E_REPLAY', 'duplicate message');
+  }
+  const opts = { rng: core.rng, now: core.now };
+  const { state, plaintext } = await ratchetDecrypt(await core.loadSession(peer), message, opts);
+  const newLink = core.replyLinks.get(contactId) !== link;
+  core.replyLinks.set(contactId, link);
+  let fx: Effects | undefined;
+  let failure: unknown;
+  try {
+    const payload = decodePayload(plaintext);
+    const e: Effects = { writes: [], events: [], after: [] };
+    await apply(core, peer, contact, payload, e);
+    fx = e;
+  } catch (err) {
+    failure = err; // the ratchet still advances: the message was authentic, its content was not valid
+  }
+  const sealed = await core.sealSession(peer, state);
+  await core.storage.transaction(async () => {
+    await core.storage.putSession(contactId, sealed);
+    await core.storage.addSeen(ctKey, core.now() + SEEN_TTL_MS, fx?.ackId ?? '');
+    for (const w of fx?.writes ?? []) await w();
+  });
+  core.commitSession(contactId, state);
+  for (const e of fx?.events ?? []) core.emit(e);
+  if (failure !== undefined) core.protocolError(failure, contactId);
+  if (fx?.ackId)
+    await core.sendPayload(peer, { t: 'receipt', ids: [fx.ackId], state: 'delivered' }, { link });
+  for (const a of fx?.after ?? []) await a();
+  if (newLink) {
+    await core.refreshOnline(contactId);
+    await core.flush(contactId);
+  }
+}
+
+async function apply(
+  core: Core,
+  peer: PeerRecord,
+  contact: Contact | undefined,
+  p: Payload,
+  fx: Effects,
+): Promise<void> {
+  switch (p.t) {
+    case 'request':
+      throw new ChattorError('E_BAD_INPUT', 'a request payload outside a REQUEST');
+    case 'msg':
+      return applyMsg(core, peer, contact, p, fx);
+    case 'receipt':
+      return applyReceipt(core, peer, p, fx);
+    case 'accept': {
+      if (!contact) throw new ChattorError('E_STATE', 'accept from an unknown contact');
+      fx.ackId = p.id;
+      if (contact.state === 'friend') return; // a repeated accept
+      if (contact.state !== 'outgoing-request') throw new ChattorError('E_STATE', 'accept without a request');
+      const { fields } = await checkPeerCard(core, contact, p.card);
+      becomeFriend(core, peer, { ...contact, ...fields }, fx);
+      return;
+    }
+    case 'removed':
+      if (!contact) return;
+      fx.ackId = p.id;
+      fx.after.push(() => forgetContact(core, peer.contactId));
+      return;
+    case 'card': {
+      if (contact?.state !== 'friend') throw new ChattorError('E_STATE', 'card update from a non-friend');
+      const { fields, order } = await checkPeerCard(core, contact, p.card);
+      fx.ackId = p.id;
+      if (order === 'older')
+        fx.events.push(protocolEvent('E_REPLAY', 'an older card was ignored', contact.id));
+      if (order === 'conflict')
+        fx.events.push(protocolEvent('E_STATE', 'conflicting card ignored', contact.id));
+      if (order !== 'newer') return;
+      const c = { ...contact, ...fields, updatedAt: core.now() };
+      fx.writes.push(
+        () => core.storage.putContact(c),
+        () => core.putPeer({ ...peer, onion: c.contactOnion }),
+      );
+      fx.events.push({ t: 'ContactChanged', contact: c });
+      return;
+    }
+    default:
+      throw missingCaseError(p);
+  }
+}
+
+function protocolEvent(code: string, message: string, contactId: Id): EngineEvent {
+  return { t: 'ProtocolError', code, message, contactId };
+}
+
+/** outgoing-request → friend (on accept, or implicitly on the first msg of the session). */
+function becomeFriend(core: Core, peer: PeerRecord, contact: Contact, fx: Effects): Contact {
+  const c: Contact = { ...contact, state: 'friend', updatedAt: core.now() };
+  const requestId = peer.requestId;
+  fx.writes.push(() => core.storage.putContact(c));
+  fx.writes.push(() => core.putPeer({ ...peer, onion: c.contactOnion }));
+  if (requestId) fx.writes.push(() => core.storage.deleteOutbox(requestId));
+  fx.events.push({ t: 'ContactChanged', contact: c });
+  return c;
+}
+
+async function applyMsg(
+  core: Core,
+  peer: PeerRecord,
+  contact: Contact | undefined,
+  p: Payload & { t: 'msg' },
+  fx: Effects,
+): Promise<void> {
+  if (contact?.state !== 'friend' && contact?.state !== 'outgoing-request')
+    throw new ChattorError('E_STATE', 'message from someone who is not a friend');
+  const existing = await core.storage.getMessage(p.id);
+  if (existing && existing.contactId !== peer.contactId)
+    throw new ChattorError('E_BAD_INPUT', 'message id collides with another conversation');
+  fx.ackId = p.id;
+  if (existing || peer.held.some((m) => m.id === p.id)) return; // acknowledged again, stored once
+  if (p.seq < peer.nextSeqIn || peer.held.some((m) => m.seq === p.seq))
+    throw new ChattorError('E_BAD_INPUT', 'message seq already used');
+  if (p.seq >= peer.nextSeqIn + MAX_SEQ_GAP)
+    throw new ChattorError('E_BAD_INPUT', 'message seq too far ahead');
+  const now = core.now();
+  const msg: ChatMessage = {
+    id: p.id,
+    contactId: peer.contactId,
+    direction: 'in',
+    body: p.body,
+    sentAt: p.sentAt,
+    receivedAt: now,
+    seq: p.seq,
+    state: 'delivered',
+  };
+  const held = [...peer.held, msg].sort((a, b) => a.seq - b.seq);
+  let nextSeqIn = peer.nextSeqIn;
+  const released: ChatMessage[] = [];
+  while (held[0]?.seq === nextSeqIn) {
+    released.push(held.shift()!);
+    nextSeqIn += 1;
+  }
+  let c = contact;
+  if (c.state === 'outgoing-request') c = becomeFriend(core, peer, c, fx);
+  if (released.length > 0) {
+    c = { ...c, unread: c.unread + released.length, lastMessageAt: now, updatedAt: now };
+    const final = c;
+    fx.writes.push(() => core.storage.putContact(final));
+    fx.events.push({ t: 'ContactChanged', contact: final });
+  }
+  const next: PeerRecord = { ...peer, onion: c.contactOnion, held, nextSeqIn };
+  fx.writes.push(() => core.putPeer(next));
+  for (const m of released) fx.writes.push(() => core.storage.putMessage(m));
+  fx.events.splice(0, 0, ...released.map((m): EngineEvent => ({ t: 'MessageAdded', message: m })));
+}
+
+async function applyReceipt(
+  core: Core,
+  peer: PeerRecord,
+  p: Payload & { t: 'receipt' },
+  fx: Effects,
+): Promise<void> {
+  const outbox = new Map((await core.storage.listOutbox(peer.contactId)).map((i) => [i.messageId, i]));
+  for (const id of p.ids) {
+    if (outbox.has(id)) fx.writes.push(() => core.storage.deleteOutbox(id));
+    if (peer.removing === id) fx.after.push(() => forgetContact(core, peer.contactId));
+    const m = await core.storage.getMessage(id);
+    if (!m || m.contactId !== peer.contactId || m.direction !== 'out' || RANK[p.state] <= RANK[m.state])
+      continue;
+    const changed = { ...m, state: p.state };
+    fx.writes.push(() => core.storage.putMessage(changed));
+    fx.events.push({ t: 'MessageChanged', message: changed });
+  }
+}

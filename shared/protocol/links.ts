@@ -1,0 +1,69 @@
+// Implements docs/protocol.md §4.5 (links): which link reaches a contact, online state, dialing on
+// start and when something waits, resending the outbox when a link opens and on the RETRY timer.
+import type { Id } from './api.js';
+import { forgetContact } from './cards.js';
+import type { Core } from './core.js';
+import { DECLINE_MEMORY_MS } from './state.js';
+
+export async function startLinks(
+  core: Core,
+  onBody: (link: number, body: Uint8Array) => Promise<void>,
+): Promise<() => void> {
+  const offBody = core.transport.onBody((link, body) => {
+    void core.serial.run(() => onBody(link, body));
+  });
+  const offLink = core.transport.onLink((e) => {
+    void core.serial.run(() => linkChanged(core, e)).catch((err: unknown) => core.protocolError(err));
+  });
+  const now = core.now();
+  for (const c of await core.storage.listContacts()) {
+    if (c.state === 'declined' && now - c.updatedAt >= DECLINE_MEMORY_MS) await forgetContact(core, c.id);
+    else if (c.online) await core.saveContact({ ...c, online: false }); // links are learnt afresh
+  }
+  const onions = new Set<string>();
+  for (const c of await core.storage.listContacts()) if (c.state === 'friend') onions.add(c.contactOnion);
+  for (const id of await outboxContacts(core)) {
+    const peer = await core.getPeer(id);
+    if (peer) onions.add(peer.onion);
+  }
+  for (const onion of onions) await core.ensureDial(onion);
+  const timer = setInterval(() => {
+    void core.serial.run(() => retry(core)).catch((err: unknown) => core.protocolError(err));
+  }, core.retryMs);
+  return () => {
+    offBody();
+    offLink();
+    clearInterval(timer);
+  };
+}
+
+async function outboxContacts(core: Core): Promise<Set<Id>> {
+  return new Set((await core.storage.listOutbox()).map((i) => i.contactId));
+}
+
+async function retry(core: Core): Promise<void> {
+  for (const id of await outboxContacts(core)) await core.flush(id);
+}
+
+async function linkChanged(core: Core, e: { link: number; open: boolean; onion?: string }): Promise<void> {
+  const prev = core.links.get(e.link);
+  const onion = e.onion ?? prev?.onion;
+  const epoch = (prev?.epoch ?? 0) + (e.open && !prev?.open ? 1 : 0);
+  core.links.set(e.link, { open: e.open, epoch, ...(onion ? { onion } : {}) });
+  if (onion) core.dialed.set(onion, e.link);
+  const affected = new Set<Id>();
+  for (const [id, l] of core.replyLinks) {
+    if (l !== e.link) continue;
+    affected.add(id);
+    if (!e.open) core.replyLinks.delete(id);
+  }
+  if (onion) {
+    for (const c of await core.storage.listContacts()) if (c.contactOnion === onion) affected.add(c.id);
+    for (const id of await outboxContacts(core))
+      if ((await core.getPeer(id))?.onion === onion) affected.add(id);
+  } else if (!e.open) core.links.delete(e.link);
+  for (const id of affected) {
+    await core.refreshOnline(id);
+    if (e.open) await core.flush(id);
+  }
+}

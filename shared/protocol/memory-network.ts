@@ -1,0 +1,167 @@
+// Implements the EngineTransport contract of docs/protocol.md §4 (api.ts) over an in-memory network:
+// for tests and benchmarks. dial(onion) links to the node registered under that onion, as the gateway
+// would (§1.5: the link is kept and re-opened when the peer comes back); bodies are delivered
+// asynchronously and in order per link; a node can be taken offline, which drops what is in flight.
+import { ChattorError } from '../util/errors.js';
+import type { EngineTransport } from './api.js';
+
+type LinkEvent = { link: number; open: boolean; onion?: string };
+
+interface Endpoint {
+  readonly id: number;
+  readonly node: MemoryNode;
+  /** Set on the dialing side: the onion this link is kept to. */
+  readonly target?: string;
+  peer?: Endpoint;
+  open: boolean;
+}
+
+interface MemoryNode {
+  readonly onion: string;
+  online: boolean;
+  nextLink: number;
+  readonly endpoints: Map<number, Endpoint>;
+  readonly bodyHandlers: Set<(link: number, body: Uint8Array) => void>;
+  readonly linkHandlers: Set<(e: LinkEvent) => void>;
+  transport?: EngineTransport;
+}
+
+export interface MemoryNetwork {
+  /** The transport of the node whose contact onion is `onion` (registered on first use). */
+  transport(onion: string): EngineTransport;
+  /** Offline: every link of the node closes and bodies in flight are lost; online: kept dials reconnect. */
+  setOnline(onion: string, online: boolean): void;
+  /** Sees every body about to be delivered; return false to drop it (tests: loss, capture, reorder). */
+  tap: ((e: { from: string; to: string; body: Uint8Array }) => boolean) | undefined;
+  /** Delivers `body` to `to` on its open link with `from`, as if `from` had sent it. */
+  inject(from: string, to: string, body: Uint8Array): void;
+  readonly stats: { bodies: number; bytes: number };
+}
+
+export function createMemoryNetwork(): MemoryNetwork {
+  const nodes = new Map<string, MemoryNode>();
+
+  const node = (onion: string): MemoryNode => {
+    let n = nodes.get(onion);
+    if (!n) {
+      n = {
+        onion,
+        online: true,
+        nextLink: 1,
+        endpoints: new Map(),
+        bodyHandlers: new Set(),
+        linkHandlers: new Set(),
+      };
+      nodes.set(onion, n);
+    }
+    return n;
+  };
+
+  const fire = (n: MemoryNode, e: LinkEvent): void => {
+    queueMicrotask(() => {
+      for (const h of n.linkHandlers) h(e);
+    });
+  };
+
+  const connect = (a: Endpoint): void => {
+    const b = a.target === undefined ? undefined : nodes.get(a.target);
+    if (a.open || !a.node.online || !b || !b.online || b.transport === undefined) return;
+    const incoming: Endpoint = { id: b.nextLink++, node: b, peer: a, open: true };
+    b.endpoints.set(incoming.id, incoming);
+    a.peer = incoming;
+    a.open = true;
+    fire(a.node, { link: a.id, open: true, onion: a.target! });
+    fire(b, { link: incoming.id, open: true });
+  };
+
+  const disconnect = (ep: Endpoint): void => {
+    const other = ep.peer;
+    for (const e of other ? [ep, other] : [ep]) {
+      if (!e.open) continue;
+      e.open = false;
+      e.peer = undefined;
+      if (e.target === undefined) e.node.endpoints.delete(e.id);
+      fire(e.node, { link: e.id, open: false, ...(e.target ? { onion: e.target } : {}) });
+    }
+  };
+
+  const reconnectAll = (): void => {
+    for (const n of nodes.values()) for (const ep of n.endpoints.values()) if (ep.target) connect(ep);
+  };
+
+  const deliver = (from: Endpoint, to: Endpoint, body: Uint8Array): void => {
+    queueMicrotask(() => {
+      if (!to.open || to.peer !== from || !from.open) return; // cut while in flight: lost
+      if (net.tap && !net.tap({ from: from.node.onion, to: to.node.onion, body })) return;
+      net.stats.bodies += 1;
+      net.stats.bytes += body.length;
+      for (const h of to.node.bodyHandlers) h(to.id, body.slice());
+    });
+  };
+
+  const makeTransport = (n: MemoryNode): EngineTransport => ({
+    async dial(onion) {
+      for (const ep of n.endpoints.values()) {
+        if (ep.target !== onion) continue;
+        if (ep.open) fire(n, { link: ep.id, open: true, onion });
+        return ep.id;
+      }
+      const ep: Endpoint = { id: n.nextLink++, node: n, target: onion, open: false };
+      n.endpoints.set(ep.id, ep);
+      connect(ep);
+      return ep.id;
+    },
+    async close(link) {
+      const ep = n.endpoints.get(link);
+      if (!ep) return;
+      disconnect(ep);
+      n.endpoints.delete(link);
+    },
+    send(link, body) {
+      const ep = n.endpoints.get(link);
+      if (!ep?.open || !ep.peer) throw new ChattorError('E_UNKNOWN_LINK', 'link is not open');
+      deliver(ep, ep.peer, body.slice());
+    },
+    onBody(h) {
+      n.bodyHandlers.add(h);
+      return () => n.bodyHandlers.delete(h);
+    },
+    onLink(h) {
+      n.linkHandlers.add(h);
+      return () => n.linkHandlers.delete(h);
+    },
+    contactOnion: () => n.onion,
+  });
+
+  const net: MemoryNetwork = {
+    tap: undefined,
+    stats: { bodies: 0, bytes: 0 },
+    transport(onion) {
+      const n = node(onion);
+      if (!n.transport) {
+        n.transport = makeTransport(n);
+        reconnectAll();
+      }
+      return n.transport;
+    },
+    setOnline(onion, online) {
+      const n = node(onion);
+      n.online = online;
+      if (!online) {
+        for (const ep of [...n.endpoints.values()]) disconnect(ep);
+        for (const other of nodes.values())
+          for (const ep of other.endpoints.values()) if (ep.peer?.node === n) disconnect(ep);
+      } else reconnectAll();
+    },
+    inject(from, to, body) {
+      const target = nodes.get(to);
+      const ep = [...(target?.endpoints.values() ?? [])].find((e) => e.open && e.peer?.node.onion === from);
+      if (!ep || !target) throw new ChattorError('E_UNKNOWN_LINK', `no open link ${from} → ${to}`);
+      const copy = body.slice();
+      queueMicrotask(() => {
+        for (const h of target.bodyHandlers) h(ep.id, copy);
+      });
+    },
+  };
+  return net;
+}

@@ -1,0 +1,124 @@
+// Implements docs/protocol.md §4.2 (payload inside the ratchet: canonical JSON, padding, validation).
+import { MAX_CARD_TEXT } from '../crypto/contact-card.js';
+import { fromBase64Url, toBase64Url, utf8 } from '../util/bytes.js';
+import { ChattorError } from '../util/errors.js';
+import type { Id } from './api.js';
+import { isId, SID_SALT_BYTES } from './body.js';
+
+export const PAD_BLOCK = 64;
+export const MAX_PAYLOAD = 64 * 1024;
+export const MAX_NOTE_CHARS = 280;
+export const MAX_BODY_CHARS = 8000;
+export const MAX_RECEIPT_IDS = 100;
+
+export type ReceiptState = 'delivered' | 'read';
+export type Payload =
+  | { t: 'request'; id: Id; sentAt: number; card: string; note: string; sidSalt: string }
+  | { t: 'msg'; id: Id; seq: number; sentAt: number; body: string }
+  | { t: 'receipt'; ids: Id[]; state: ReceiptState }
+  | { t: 'accept'; id: Id; card: string }
+  | { t: 'removed'; id: Id }
+  | { t: 'card'; id: Id; card: string };
+
+const LONE_SURROGATE = /\p{Cs}/u;
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function bad(reason: string): ChattorError {
+  return new ChattorError('E_BAD_INPUT', `payload: ${reason}`);
+}
+
+export function isText(x: unknown, min: number, max: number): x is string {
+  if (typeof x !== 'string' || LONE_SURROGATE.test(x)) return false;
+  const n = [...x].length;
+  return n >= min && n <= max;
+}
+
+function isTime(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+function isCardText(x: unknown): x is string {
+  return typeof x === 'string' && x.length <= MAX_CARD_TEXT && B64URL.test(x);
+}
+
+/** Rebuilds the payload with members in §4.2 order; throws E_BAD_INPUT when a field is invalid. */
+function canonical(o: Record<string, unknown>): Payload {
+  const need = (ok: boolean, field: string): void => {
+    if (!ok) throw bad(`invalid ${field}`);
+  };
+  switch (o.t) {
+    case 'request': {
+      need(isId(o.id), 'id');
+      need(isTime(o.sentAt), 'sentAt');
+      need(isCardText(o.card), 'card');
+      need(isText(o.note, 0, MAX_NOTE_CHARS), 'note');
+      const salt = typeof o.sidSalt === 'string' && B64URL.test(o.sidSalt) ? o.sidSalt : '';
+      need(salt.length > 0 && fromBase64Url(salt, 'sidSalt').length === SID_SALT_BYTES, 'sidSalt');
+      const { id, sentAt, card, note } = o as Payload & { t: 'request' };
+      return { t: 'request', id, sentAt, card, note, sidSalt: salt };
+    }
+    case 'msg': {
+      need(isId(o.id), 'id');
+      need(isTime(o.seq) && (o.seq as number) >= 1, 'seq');
+      need(isTime(o.sentAt), 'sentAt');
+      need(isText(o.body, 1, MAX_BODY_CHARS), 'body');
+      const { id, seq, sentAt, body } = o as Payload & { t: 'msg' };
+      return { t: 'msg', id, seq, sentAt, body };
+    }
+    case 'receipt': {
+      const ids = o.ids;
+      need(Array.isArray(ids) && ids.length >= 1 && ids.length <= MAX_RECEIPT_IDS, 'ids');
+      need((ids as unknown[]).every(isId) && new Set(ids as Id[]).size === (ids as Id[]).length, 'ids');
+      need(o.state === 'delivered' || o.state === 'read', 'state');
+      return { t: 'receipt', ids: [...(ids as Id[])], state: o.state as ReceiptState };
+    }
+    case 'accept':
+    case 'card':
+      need(isId(o.id), 'id');
+      need(isCardText(o.card), 'card');
+      return { t: o.t, id: o.id as Id, card: o.card as string };
+    case 'removed':
+      need(isId(o.id), 'id');
+      return { t: 'removed', id: o.id as Id };
+    default:
+      throw bad('unknown type');
+  }
+}
+
+function pad(json: Uint8Array): Uint8Array {
+  const out = new Uint8Array((Math.floor(json.length / PAD_BLOCK) + 1) * PAD_BLOCK);
+  out.set(json);
+  out[json.length] = 0x80;
+  return out;
+}
+
+export function encodePayload(p: Payload): Uint8Array {
+  const json = utf8.encode(JSON.stringify(canonical(p as unknown as Record<string, unknown>)));
+  if (json.length > MAX_PAYLOAD) throw new ChattorError('E_BAD_INPUT', 'payload too large');
+  return pad(json);
+}
+
+/** Strict inverse of encodePayload: padding, UTF-8, JSON, fields and canonical form are all checked. */
+export function decodePayload(bytes: Uint8Array): Payload {
+  if (bytes.length === 0 || bytes.length % PAD_BLOCK !== 0) throw bad('bad padding');
+  let end = bytes.length - 1;
+  while (end > 0 && bytes[end] === 0) end--;
+  if (bytes[end] !== 0x80 || bytes.length - end > PAD_BLOCK) throw bad('bad padding');
+  if (end > MAX_PAYLOAD) throw bad('too large');
+  const json = bytes.subarray(0, end);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(json));
+  } catch {
+    throw bad('not UTF-8 JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('not an object');
+  const p = canonical(parsed as Record<string, unknown>);
+  const again = utf8.encode(JSON.stringify(p));
+  if (again.length !== json.length || again.some((b, i) => b !== json[i])) throw bad('not canonical');
+  return p;
+}
+
+export function cardText(bytes: Uint8Array): string {
+  return toBase64Url(bytes);
+}

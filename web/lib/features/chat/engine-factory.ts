@@ -1,0 +1,32 @@
+// The one place the concrete engine is chosen. Everything else codes against ChatEngineApi.
+//
+// Until shared/protocol/engine.ts lands the glob below matches nothing and the app says chat is not
+// available; once it exists, it is bundled and used without an edit here. To pin it explicitly, replace
+// the glob with `import { ChatEngine } from '../../../../shared/protocol/engine';` and return
+// `new ChatEngine(options)`.
+import type { ChatEngineApi, EngineOptions } from '../../../../shared/protocol/api';
+import type { IdentitySecrets } from '../../../../shared/crypto/identity';
+
+type EngineModule = { ChatEngine: new (options: EngineOptions) => ChatEngineApi };
+const modules = import.meta.glob<EngineModule>('../../../../shared/protocol/engine.ts', { eager: true });
+
+export type EngineFactory = (options: EngineOptions) => ChatEngineApi | null;
+
+/** A new engine, or null when this build has none. */
+export const createEngine: EngineFactory = (options) => {
+  const mod = Object.values(modules)[0];
+  return mod ? new mod.ChatEngine(options) : null;
+};
+
+/**
+ * What restoring needs beyond ChatEngineApi (asked of the engine; not in api.ts yet): storing an
+ * identity opened from a backup file, with fresh prekeys and card, as createIdentity does for new ones.
+ */
+export interface IdentityRestoreSupport {
+  /** The engine wipes `secrets` when done. */
+  restoreIdentity(secrets: IdentitySecrets, displayName: string): Promise<void>;
+}
+
+export function supportsRestore(engine: ChatEngineApi): engine is ChatEngineApi & IdentityRestoreSupport {
+  return typeof (engine as Partial<IdentityRestoreSupport>).restoreIdentity === 'function';
+}

@@ -1,0 +1,173 @@
+// The chat engine's life in this page: created once per gateway client (after pairing), asked whether
+// an identity exists, started when the local link is open and the contact onion is known, and its
+// events fanned out to the friends and chat managers.
+import type { ChatEngineApi, EngineEvent, EngineStorage } from '../../../../shared/protocol/api';
+import { missingCaseError } from '../../../../shared/util/errors';
+import { getDb } from '$lib/db/db';
+import { DexieEngineStorage } from '$lib/db/engine-storage';
+import { handleError } from '$lib/errors/handle-error';
+import { AppError } from '$lib/errors/app-error';
+import { FriendsManager } from '$lib/features/friends/friends.svelte';
+import type { NodeStatusManager } from '$lib/features/node/node.svelte';
+import { prefs } from '$lib/features/settings/prefs.svelte';
+import { GatewayEngineTransport } from '$lib/transport/engine-transport';
+import type { GatewayClient } from '$lib/transport/gateway-client';
+import { ChatManager } from './chat.svelte';
+import { createEngine, type EngineFactory } from './engine-factory';
+
+/**
+ * `unavailable`: this build has no engine · `no-identity`: onboarding · `waiting`: has an identity,
+ * waiting for the link and the contact onion · `running` · `failed`: start failed (see problems).
+ */
+export type EnginePhase =
+  'idle' | 'loading' | 'unavailable' | 'no-identity' | 'waiting' | 'running' | 'failed';
+
+export interface EngineHostDeps {
+  storage: EngineStorage;
+  createEngine: EngineFactory;
+}
+
+export class EngineHost {
+  phase = $state<EnginePhase>('idle');
+  engine = $state.raw<ChatEngineApi | null>(null);
+  readonly friends: FriendsManager;
+  readonly chat: ChatManager;
+
+  readonly #node: NodeStatusManager;
+  readonly #deps: EngineHostDeps;
+  #client: GatewayClient | null = null;
+  #transport: GatewayEngineTransport | null = null;
+  #starting = false;
+
+  constructor(node: NodeStatusManager, deps: Partial<EngineHostDeps> = {}) {
+    this.#node = node;
+    this.#deps = {
+      storage: deps.storage ?? new DexieEngineStorage(getDb()),
+      createEngine: deps.createEngine ?? createEngine,
+    };
+    const engine = () => this.engine;
+    this.friends = new FriendsManager({ engine, storage: this.#deps.storage });
+    this.chat = new ChatManager({ engine, storage: this.#deps.storage, friends: this.friends });
+  }
+
+  get storage(): EngineStorage {
+    return this.#deps.storage;
+  }
+
+  /** Builds the engine over this client; returns the function that tears it down. */
+  attach(client: GatewayClient): () => void {
+    this.#client = client;
+    const transport = new GatewayEngineTransport(client, {
+      status: () => this.#node.status,
+      onError: (error) => handleError(error, { quiet: true, context: 'peer link' }),
+    });
+    this.#transport = transport;
+    const engine = this.#deps.createEngine({
+      storage: this.#deps.storage,
+      transport,
+      readReceipts: () => prefs.readReceipts,
+    });
+    if (!engine) {
+      this.phase = 'unavailable';
+      return () => transport.dispose();
+    }
+    this.engine = engine;
+    const offs = [
+      engine.on((e) => this.#onEvent(e)),
+      client.onConnection(() => this.#maybeStart()),
+      client.on('StatusChanged', () => this.#maybeStart()),
+      client.on('OnionPublished', (e) => {
+        this.#maybeStart();
+        // A new contact onion means a re-signed card (docs/protocol.md §4.3): show the new link.
+        if (e.kind === 'contact' && this.phase === 'running') {
+          this.friends
+            .loadMyLink()
+            .catch((error: unknown) => handleError(error, { quiet: true, context: 'contact link' }));
+        }
+      }),
+    ];
+    this.phase = 'loading';
+    this.#init(engine).catch((error: unknown) => {
+      this.phase = 'failed';
+      handleError(error, { context: 'chat engine' });
+    });
+    return () => {
+      offs.forEach((off) => off());
+      transport.dispose();
+      if (this.engine === engine) this.engine = null;
+      if (this.phase === 'running') {
+        engine.stop().catch((error: unknown) => handleError(error, { quiet: true, context: 'chat engine' }));
+      }
+      this.phase = 'idle';
+    };
+  }
+
+  /** After onboarding created or restored the identity. */
+  identityReady(): void {
+    this.phase = 'waiting';
+    this.#maybeStart();
+  }
+
+  /** The engine, or an AppError the UI can show. */
+  requireEngine(): ChatEngineApi {
+    if (!this.engine) throw new AppError('E_ENGINE_MISSING', 'no chat engine');
+    return this.engine;
+  }
+
+  async stop(): Promise<void> {
+    const engine = this.engine;
+    if (engine && this.phase === 'running') await engine.stop();
+    this.phase = 'idle';
+  }
+
+  async #init(engine: ChatEngineApi): Promise<void> {
+    await prefs.load();
+    await this.friends.load();
+    await this.chat.load();
+    this.phase = (await engine.hasIdentity()) ? 'waiting' : 'no-identity';
+    this.#maybeStart();
+  }
+
+  #maybeStart(): void {
+    const engine = this.engine;
+    if (!engine || this.phase !== 'waiting' || this.#starting) return;
+    if (this.#client?.connection.state !== 'open' || !this.#transport?.contactOnion()) return;
+    this.#starting = true;
+    engine
+      .start()
+      .then(async () => {
+        this.phase = 'running';
+        await this.friends.loadMyLink();
+      })
+      .catch((error: unknown) => {
+        if (this.phase !== 'running') this.phase = 'failed';
+        handleError(error, { context: 'chat engine' });
+      })
+      .finally(() => (this.#starting = false));
+  }
+
+  #onEvent(e: EngineEvent): void {
+    switch (e.t) {
+      case 'ContactChanged':
+        this.friends.applyChanged(e.contact);
+        return;
+      case 'ContactRemoved':
+        this.friends.applyRemoved(e.contactId);
+        return;
+      case 'MessageAdded':
+        this.chat.applyAdded(e.message);
+        return;
+      case 'MessageChanged':
+        this.chat.applyChanged(e.message);
+        return;
+      case 'ProtocolError':
+        handleError(Object.assign(new Error(e.message), { code: e.code }), {
+          quiet: true,
+          context: 'protocol',
+        });
+        return;
+      default:
+        throw missingCaseError(e);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+// EngineTransport (shared/protocol/api.ts) over the local link: the engine sees numbered links to
+// onions and DATA bodies; this turns them into DialPeer/ClosePeer commands (docs/protocol.md §2.2) and
+// peer frames (§1.2, always stream 0 for chat) built and checked with shared/wire.
+import { ChattorError, type ErrorCode } from '../../../shared/util/errors';
+import type { EngineTransport } from '../../../shared/protocol/api';
+import {
+  FrameKind,
+  PeerErrorCode,
+  decodeErrorBody,
+  decodeFrame,
+  encodeFrame,
+} from '../../../shared/wire/frame';
+import type { GatewayClient } from './gateway-client';
+import type { LocalStatus } from './local-protocol';
+
+/** What the transport uses of the client (specs pass a fake). */
+export type EngineTransportClient = Pick<
+  GatewayClient,
+  'dialPeer' | 'closePeer' | 'sendFrame' | 'onFrame' | 'on'
+>;
+
+export interface GatewayEngineTransportOptions {
+  /** The node's current status, read for the contact onion and the links already open. */
+  status: () => LocalStatus | null;
+  /** Where malformed frames and peer ERROR frames go (the app passes a quiet handleError). */
+  onError?: (error: unknown) => void;
+}
+
+type BodyHandler = (link: number, body: Uint8Array) => void;
+type LinkHandler = (e: { link: number; open: boolean; onion?: string }) => void;
+
+const PEER_ERROR_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(PeerErrorCode).map(([name, code]) => [code, name]),
+);
+
+/** The app's error code for a peer ERROR frame (§1.3). */
+function peerErrorAppCode(code: number): ErrorCode {
+  switch (code) {
+    case PeerErrorCode.NO_CLIENT:
+      return 'E_NO_CLIENT';
+    case PeerErrorCode.RATE_LIMITED:
+      return 'E_RATE_LIMITED';
+    case PeerErrorCode.TOO_LARGE:
+      return 'E_FRAME_TOO_LARGE';
+    case PeerErrorCode.VERSION:
+      return 'E_FRAME_VERSION';
+    default:
+      return 'E_FRAME_MALFORMED';
+  }
+}
+
+function linkEvent(
+  link: number,
+  open: boolean,
+  onion?: string,
+): { link: number; open: boolean; onion?: string } {
+  return onion === undefined ? { link, open } : { link, open, onion: bareOnion(onion) };
+}
+
+/** The engine and the cards use the bare 56-character onion id (docs/protocol.md §3.3). */
+export function bareOnion(onion: string): string {
+  return onion.endsWith('.onion') ? onion.slice(0, -'.onion'.length) : onion;
+}
+
+export class GatewayEngineTransport implements EngineTransport {
+  readonly #client: EngineTransportClient;
+  readonly #status: () => LocalStatus | null;
+  readonly #onError: (error: unknown) => void;
+  /** Open links and, for links we dialed, the onion they reach. */
+  readonly #open = new Map<number, string | undefined>();
+  readonly #bodyHandlers = new Set<BodyHandler>();
+  readonly #linkHandlers = new Set<LinkHandler>();
+  readonly #offs: (() => void)[];
+
+  constructor(client: EngineTransportClient, options: GatewayEngineTransportOptions) {
+    this.#client = client;
+    this.#status = options.status;
+    this.#onError = options.onError ?? (() => undefined);
+    this.#syncLinks(options.status());
+    this.#offs = [
+      client.onFrame((link, frame) => this.#receive(link, frame)),
+      client.on('StatusChanged', (e) => this.#syncLinks(e.status)),
+      client.on('PeerConnected', (e) => {
+        this.#open.set(e.link, e.onion === undefined ? undefined : bareOnion(e.onion));
+        this.#emitLink(linkEvent(e.link, true, e.onion));
+      }),
+      client.on('PeerClosed', (e) => {
+        this.#open.delete(e.link);
+        this.#emitLink({ link: e.link, open: false });
+      }),
+    ];
+  }
+
+  /** Stops listening to the client (the engine is being replaced or the page is going away). */
+  dispose(): void {
+    this.#offs.splice(0).forEach((off) => off());
+    this.#bodyHandlers.clear();
+    this.#linkHandlers.clear();
+  }
+
+  dial(onion: string): Promise<number> {
+    return this.#client.dialPeer(bareOnion(onion));
+  }
+
+  async close(link: number): Promise<void> {
+    this.#open.delete(link);
+    await this.#client.closePeer(link);
+  }
+
+  send(link: number, body: Uint8Array): void {
+    if (!this.#open.has(link)) throw new ChattorError('E_UNKNOWN_LINK', `link ${link} is not open`);
+    this.#client.sendFrame(link, encodeFrame({ kind: FrameKind.DATA, stream: 0, body }));
+  }
+
+  onBody(handler: BodyHandler): () => void {
+    this.#bodyHandlers.add(handler);
+    return () => this.#bodyHandlers.delete(handler);
+  }
+
+  /**
+   * Also replays the links that are open already: after a page reload the gateway still holds the
+   * links it kept (§1.5), and DialPeer answers with such a link without a new PeerConnected.
+   */
+  onLink(handler: LinkHandler): () => void {
+    this.#linkHandlers.add(handler);
+    for (const [link, onion] of this.#open) this.#call(() => handler(linkEvent(link, true, onion)));
+    return () => this.#linkHandlers.delete(handler);
+  }
+
+  contactOnion(): string | undefined {
+    const onion = this.#status()?.onions.contact;
+    return onion === undefined ? undefined : bareOnion(onion);
+  }
+
+  /** Adopts the open/closed state of links the gateway reports (e.g. after the local link reconnects). */
+  #syncLinks(status: LocalStatus | null): void {
+    if (!status) return;
+    const nowOpen = new Set(status.links.filter((l) => l.open).map((l) => l.link));
+    for (const link of this.#open.keys()) {
+      if (!nowOpen.has(link)) {
+        this.#open.delete(link);
+        this.#emitLink({ link, open: false });
+      }
+    }
+    for (const l of status.links) {
+      if (!l.open || this.#open.has(l.link)) continue;
+      this.#open.set(l.link, l.onion === undefined ? undefined : bareOnion(l.onion));
+      this.#emitLink(linkEvent(l.link, true, l.onion));
+    }
+  }
+
+  #receive(link: number, bytes: Uint8Array): void {
+    let frame: ReturnType<typeof decodeFrame>;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    switch (frame.kind) {
+      case FrameKind.DATA:
+        for (const handler of this.#bodyHandlers) this.#call(() => handler(link, frame.body));
+        return;
+      case FrameKind.ERROR:
+        this.#peerError(link, frame.body);
+        return;
+      case FrameKind.ACK:
+        return; // reserved for the mailbox (§1.3); nothing to do yet
+    }
+  }
+
+  #peerError(link: number, body: Uint8Array): void {
+    try {
+      const { code, reason } = decodeErrorBody(body);
+      // NO_CLIENT: the peer's browser is away; the engine keeps the message in its outbox.
+      const appCode = peerErrorAppCode(code);
+      const name = PEER_ERROR_NAMES[code] ?? `code ${code}`;
+      this.#onError(new ChattorError(appCode, `peer on link ${link}: ${name} ${reason}`.trim()));
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  #emitLink(e: { link: number; open: boolean; onion?: string }): void {
+    for (const handler of this.#linkHandlers) this.#call(() => handler(e));
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+}
