@@ -1,9 +1,26 @@
 // Test tiers by file name (docs/architecture.md §Tests): *.spec.ts unit, *.tor.spec.ts private Tor
 // network, *.slow.spec.ts long fuzz/property runs. Playwright runs *.e2e.ts separately.
 import { fileURLToPath } from 'node:url';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
 const lib = fileURLToPath(new URL('./web/lib', import.meta.url));
+
+// STYLE.md #9: the same crypto, wire and protocol specs run in Node (unit) and in Chromium (browser).
+const runtimeNeutral = [
+  'shared/crypto/**/*.spec.ts',
+  'shared/wire/**/*.spec.ts',
+  'shared/protocol/**/*.spec.ts',
+];
+const chromiumArgs = [
+  '--no-sandbox', // root in CI
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export default defineConfig({
   resolve: { alias: { $lib: lib } },
@@ -37,6 +54,30 @@ export default defineConfig({
           include: ['**/*.slow.spec.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 600_000,
+        },
+      },
+      {
+        // Debian's Chromium (never `playwright install`), one headless instance, files one after another:
+        // a 2-core CI machine runs the vite server, the browser and the tests at once.
+        test: {
+          name: 'browser',
+          include: runtimeNeutral,
+          exclude: ['**/*.tor.spec.ts', '**/*.slow.spec.ts', '**/node_modules/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          // Lets primitives.spec.ts check it really runs in Chromium, where ML-KEM is WebCrypto's.
+          provide: { runtime: 'chromium' },
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+            }),
+            instances: [{ browser: 'chromium' }],
+            api: { host: '127.0.0.1', strictPort: false },
+            screenshotFailures: false,
+          },
         },
       },
     ],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every tier (docs/architecture.md §Tests) against one private Tor network, then one plain
 // summary line `N passed, N failed` summed over the tiers (the CI harness reads that line).
-// Usage: npm test [-- --only unit,tor,slow,e2e]
+// Usage: npm test [-- --only unit,tor,slow,browser,e2e]  (browser: the shared/ specs again, in Chromium)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, 'skip-build': { type: 'boolean' } } });
-const tiers = new Set((values.only ?? 'unit,tor,slow,e2e').split(','));
+const tiers = new Set((values.only ?? 'unit,tor,slow,browser,e2e').split(','));
 const results = [];
 
 function run(cmd, args, env = {}) {
@@ -67,7 +67,7 @@ async function main() {
   }
   const env = testnetDir ? { CHATTOR_TESTNET_DIR: testnetDir } : {};
 
-  const vitestProjects = ['unit', 'tor', 'slow'].filter((t) => tiers.has(t));
+  const vitestProjects = ['unit', 'tor', 'slow', 'browser'].filter((t) => tiers.has(t));
   if (vitestProjects.length > 0) {
     step(`vitest: ${vitestProjects.join(', ')}`);
     const out = 'test-results/vitest.json';

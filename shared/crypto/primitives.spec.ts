@@ -2,7 +2,7 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../util/bytes.js';
-import { kemDecapsulate, kemEncapsulate, kemGenerate } from './mlkem.js';
+import { kemBackend, kemDecapsulate, kemEncapsulate, kemGenerate } from './mlkem.js';
 import {
   aesGcmDecrypt,
   aesGcmEncrypt,
@@ -16,7 +16,7 @@ import {
   signingKeyFromSeed,
   verify,
 } from './primitives.js';
-import { describeBackends } from './testing.js';
+import { describeBackends, expectedRuntime, RUNTIME } from './testing.js';
 
 const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
 // RFC 7748 §6.1 Alice/Bob.
@@ -35,6 +35,15 @@ describeBackends('primitives', (mode) => {
   it('reports the backend', async () => {
     const b = await cryptoBackend();
     expect(b.ed25519).toBe(mode === 'noble' ? 'noble' : 'webcrypto');
+  });
+
+  it('uses WebCrypto wherever the runtime has the algorithm, @noble when forced', async () => {
+    const want = mode === 'noble' ? 'noble' : 'webcrypto';
+    // Node 20 and Chromium 156 both have Ed25519, X25519 and AES-GCM (docs: browser-crypto notes).
+    expect(await cryptoBackend()).toEqual({ ed25519: want, x25519: want, aes: want });
+    // ML-KEM-768 in WebCrypto: Chromium only; Node 20 and Firefox take @noble/post-quantum.
+    if (mode === 'noble') expect(await kemBackend()).toBe('noble');
+    else if (RUNTIME === 'chromium') expect(await kemBackend()).toBe('webcrypto');
   });
 
   it('Ed25519 matches RFC 8032 test 1', async () => {
@@ -112,6 +121,14 @@ describeBackends('primitives', (mode) => {
     await expect(kemEncapsulate(new Uint8Array(1184).fill(0xff))).rejects.toMatchObject({
       code: 'E_BAD_INPUT',
     });
+  });
+});
+
+describe('runtime', () => {
+  it('is the one the vitest project promises', () => {
+    const want = expectedRuntime();
+    if (want !== undefined) expect(RUNTIME).toBe(want);
+    else expect(RUNTIME).not.toBe('chromium');
   });
 });
 

@@ -1,5 +1,5 @@
 // Test helpers for the §3 specs (imported only by *.spec.ts): both backends, ready-made parties.
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { signContactCard, type ContactCard } from './contact-card.js';
 import { generateIdentity, type Identity } from './identity.js';
 import { setKemBackend } from './mlkem.js';
@@ -7,6 +7,24 @@ import { onionFromPublicKey } from './onion.js';
 import { generatePrekeys, prekeyLookup } from './prekeys.js';
 import { setCryptoBackend, type BackendMode } from './primitives.js';
 import type { PrekeyLookup } from './x3dh.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Set by the vitest `browser` project (vitest.config.ts); absent in the Node projects. */
+    runtime?: 'chromium';
+  }
+}
+
+/** Where these specs run: the `browser` project runs the same files in Chromium (STYLE.md #9). */
+export const RUNTIME: 'chromium' | 'node' | 'other' =
+  typeof document !== 'undefined' && /Chrome\//.test(globalThis.navigator?.userAgent ?? '')
+    ? 'chromium'
+    : typeof globalThis.process?.versions?.node === 'string'
+      ? 'node'
+      : 'other';
+
+/** The runtime the vitest project promises, if it promises one. */
+export const expectedRuntime = (): 'chromium' | undefined => inject('runtime');
 
 export const BACKENDS: readonly BackendMode[] = ['auto', 'noble'];
 

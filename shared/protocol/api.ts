@@ -1,5 +1,6 @@
 // The client engine's contract (docs/protocol.md §4): what the PWA and the headless node drive, and
 // what they must provide (storage, transport). The engine itself is runtime-neutral.
+import type { IdentitySecrets } from '../crypto/identity.js';
 
 /** Ids are random 16-byte values as lowercase hex (32 chars) unless said otherwise. */
 export type Id = string;
@@ -117,19 +118,45 @@ export interface EngineOptions {
   readReceipts?: () => boolean;
   /**
    * The key that seals ratchet states (sealState). Default: a random key kept in storage meta
-   * `storageKey`. Hook for the PWA, which will wrap it.
+   * `storageKey`. The PWA's key vault supplies a non-extractable CryptoKey it keeps sealed (§4.3).
    */
   storageKey?: () => Promise<CryptoKey | Uint8Array>;
+  /** Seals the identity secrets kept in storage meta `identity` (§4.3). Default: stored raw. */
+  identityBox?: SecretBox;
   /** Put an ML-KEM-768 prekey in new identities' cards (PQXDH). Default true. */
   kem?: boolean;
   /** Outbox resend interval while a link is open, ms. Default 30,000. */
   retryMs?: number;
 }
 
+/** At-rest protection for a secret the engine stores (the PWA's key vault, docs/protocol.md §4.3). */
+export interface SecretBox {
+  seal(plaintext: Uint8Array): Promise<Uint8Array>;
+  /** Fails with E_LOCKED while the vault is locked, E_DECRYPT on damaged data. */
+  open(sealed: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface Profile {
+  displayName: string;
+  /** The contact id friends know this identity by (hex(SHA-256(signingPublic))[:32]). */
+  contactId: Id;
+  /** IKs.pub, base64url: the identity itself (§3.2). */
+  signingPublic: string;
+}
+
 /** The engine's surface for UIs and bots. Every method validates its input (ChattorError E_BAD_INPUT). */
 export interface ChatEngineApi {
   hasIdentity(): Promise<boolean>;
   createIdentity(displayName: string): Promise<void>;
+  /**
+   * Stores an identity opened from a backup file (§3.6) with fresh prekeys, storage key and card. Contacts
+   * are not in a backup. E_STATE if an identity exists. The caller wipes `secrets` afterwards.
+   */
+  restoreIdentity(secrets: IdentitySecrets, displayName: string): Promise<void>;
+  /** The stored identity secrets, opened (for a new backup file). The caller wipes them. */
+  exportIdentitySecrets(): Promise<IdentitySecrets>;
+  /** Who this engine is; needs a started engine. */
+  myProfile(): Promise<Profile>;
   /** Loads keys and starts listening; call once after createIdentity or on start-up. */
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -14,6 +14,7 @@ import type {
   EngineTransport,
   Id,
   OutboxItem,
+  SecretBox,
 } from './api.js';
 import { encodeMsgBody, randomId } from './body.js';
 import type { Keys } from './keys.js';
@@ -43,6 +44,7 @@ export class Core {
   readonly retryMs: number;
   readonly kem: boolean;
   readonly storageKeyHook: (() => Promise<SymmetricKey>) | undefined;
+  readonly identityBox: SecretBox | undefined;
   readonly serial = new Serial();
   readonly limiter = new RequestLimiter();
   keys: Keys | undefined;
@@ -64,6 +66,7 @@ export class Core {
     this.retryMs = o.retryMs ?? DEFAULT_RETRY_MS;
     this.kem = o.kem ?? true;
     this.storageKeyHook = o.storageKey;
+    this.identityBox = o.identityBox;
   }
 
   get k(): Keys {
@@ -123,6 +126,12 @@ export class Core {
 
   forgetSession(contactId: Id): void {
     this.sessions.delete(contactId);
+  }
+
+  /** On stop (and lock): drop the loaded keys and every cached ratchet state from memory. */
+  forgetKeys(): void {
+    this.keys = undefined;
+    this.sessions.clear();
   }
 
   /** Encrypts once, stores state (+ outbox item) atomically, then sends or flushes. */

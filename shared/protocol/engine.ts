@@ -3,12 +3,21 @@
 import { contactCardFromLink, contactCardToLink } from '../crypto/contact-card.js';
 import { toBase64Url } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
-import type { ChatEngineApi, ChatMessage, Contact, EngineEvent, EngineOptions, Id } from './api.js';
+import type { IdentitySecrets } from '../crypto/identity.js';
+import type { ChatEngineApi, ChatMessage, Contact, EngineEvent, EngineOptions, Id, Profile } from './api.js';
 import { randomId } from './body.js';
 import { dropOutbox, forgetContact } from './cards.js';
 import { Core } from './core.js';
 import { handleBody, sendAccept } from './inbound.js';
-import { createKeys, loadKeys, META, ownCard } from './keys.js';
+import {
+  createKeys,
+  loadKeys,
+  META,
+  ownCard,
+  readIdentitySecrets,
+  storeKeys,
+  type KeyOptions,
+} from './keys.js';
 import { startLinks } from './links.js';
 import { isText, MAX_BODY_CHARS } from './payload.js';
 import { markRead, sendFriendRequest, sendMessage } from './outbound.js';
@@ -30,26 +39,51 @@ export class ChatEngine implements ChatEngineApi {
   }
 
   createIdentity(displayName: string): Promise<void> {
+    return this.run(() => createKeys(this.core.storage, displayName, this.keyOptions()));
+  }
+
+  restoreIdentity(secrets: IdentitySecrets, displayName: string): Promise<void> {
+    return this.run(async () => {
+      if (typeof secrets !== 'object' || secrets === null)
+        throw new ChattorError('E_BAD_INPUT', 'secrets: IdentitySecrets expected');
+      await storeKeys(this.core.storage, secrets, displayName, this.keyOptions());
+    });
+  }
+
+  exportIdentitySecrets(): Promise<IdentitySecrets> {
+    return this.run(() => readIdentitySecrets(this.core.storage, this.core.identityBox));
+  }
+
+  myProfile(): Promise<Profile> {
+    return this.run(async () => {
+      const k = this.core.k;
+      const signingPublic = toBase64Url(k.identity.signing.publicKey);
+      return { displayName: k.displayName, contactId: k.selfId, signingPublic };
+    });
+  }
+
+  private keyOptions(): KeyOptions {
     const c = this.core;
-    return this.run(() =>
-      createKeys(c.storage, displayName, { rng: c.rng, kem: c.kem, ownStorageKey: !!c.storageKeyHook }),
-    );
+    return { rng: c.rng, kem: c.kem, ownStorageKey: !!c.storageKeyHook, box: c.identityBox };
   }
 
   start(): Promise<void> {
     return this.run(async () => {
       if (this.stopLinks) throw new ChattorError('E_STATE', 'engine already started');
-      this.core.keys = await loadKeys(this.core.storage, this.core.storageKeyHook);
-      this.stopLinks = await startLinks(this.core, (link, body) => handleBody(this.core, link, body));
+      const c = this.core;
+      c.keys = await loadKeys(c.storage, c.storageKeyHook, c.identityBox);
+      this.stopLinks = await startLinks(c, (link, body) => handleBody(c, link, body));
     });
   }
 
+  /** Stops listening and forgets the loaded keys and cached ratchet states; `start` loads them again. */
   async stop(): Promise<void> {
     await this.run(async () => {
       this.stopLinks?.();
       this.stopLinks = undefined;
     });
     await this.core.serial.idle();
+    this.core.forgetKeys();
   }
 
   /** Resolves once every queued task (API calls and received bodies) has finished. For tests and benches. */

@@ -98,13 +98,18 @@ export async function echoRoundTrips(socket: Socket, count: number, size = 64): 
   return times.sort((x, y) => x - y);
 }
 
-export async function benchBackbone(report: Report, clientTorrcLines: string[]): Promise<void> {
+export async function benchBackbone(
+  report: Report,
+  clientTorrcLines: string[],
+): Promise<{ median: number; p95: number }> {
+  let rawRtt = { median: NaN, p95: NaN };
   process.stdout.write('backbone: raw onion baselines\n');
   const raw = await startRawOnions(clientTorrcLines);
   try {
     const s = await socksConnectRetry(raw.clientSocks, raw.echoOnion);
     const rtt = await echoRoundTrips(s, 300);
     s.destroy();
+    rawRtt = { median: percentile(rtt, 50), p95: percentile(rtt, 95) };
     report.add({
       name: 'raw onion echo RTT median',
       value: percentile(rtt, 50),
@@ -155,4 +160,5 @@ export async function benchBackbone(report: Report, clientTorrcLines: string[]):
   } finally {
     await dialer.stop();
   }
+  return rawRtt;
 }

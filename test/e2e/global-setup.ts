@@ -27,6 +27,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await teardown();
     throw e;
   }
+  // Specs that must stop and restart a gateway start their own on the same network.
+  process.env.CHATTOR_E2E_TORRC_LINES = JSON.stringify(lines);
   process.env.CHATTOR_E2E_NODES = JSON.stringify(
     gateways.map((g) => ({
       name: g.name,

@@ -90,4 +90,9 @@ export class ChatPage {
   async waitState(text: string, state: DeliveryState, timeout = 120_000): Promise<void> {
     await expect(this.message(text, 'out')).toHaveAttribute('data-state', state, { timeout });
   }
+
+  /** Delivered or already read (a receipt came back either way). */
+  async waitDelivered(text: string, timeout = 120_000): Promise<void> {
+    await expect(this.message(text, 'out')).toHaveAttribute('data-state', /^(delivered|read)$/, { timeout });
+  }
 }

@@ -1,6 +1,7 @@
 // The browser's database (dexie over IndexedDB). Later features add their tables through migrations.
 import { Dexie, type DexieOptions, type Table } from 'dexie';
 import type { ChatMessage, Contact, Id, OutboxItem } from '../../../shared/protocol/api';
+import type { VaultRow } from '../keys/vault-seal';
 import { migrations } from './migrations';
 
 export const DB_NAME = 'chattor';
@@ -44,6 +45,8 @@ export class ChattorDb extends Dexie {
   declare messages: Table<ChatMessage, Id>;
   declare outbox: Table<OutboxItem, Id>;
   declare seen: Table<SeenRow, string>;
+  /** The key vault (migration 0003, docs/protocol.md §4.3). */
+  declare vault: Table<VaultRow, 'vault'>;
 
   constructor(name: string = DB_NAME, options?: DexieOptions) {
     super(name, options);
@@ -84,7 +87,10 @@ export function getDb(): ChattorDb {
 export const ENGINE_TABLES = ['meta', 'contacts', 'sessions', 'messages', 'outbox', 'seen'] as const;
 export type EngineTableName = (typeof ENGINE_TABLES)[number];
 
-/** Closes the shared connection and deletes the whole database (Settings › Wipe this device). */
+/**
+ * Closes the shared connection and deletes the whole database (Settings › Wipe this device): keys, the
+ * vault's device key with them, contacts, messages, the pairing token.
+ */
 export async function deleteDatabase(): Promise<void> {
   const db = getDb();
   db.close();

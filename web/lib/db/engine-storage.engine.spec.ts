@@ -35,8 +35,8 @@ async function node(net: MemoryNetwork, name: string) {
   const self = { name, onion, db, storage, events, engine: make() };
   await self.engine.createIdentity(name);
   await self.engine.start();
-  return {
-    ...self,
+  // Object.assign, not a spread: `restart` must replace the engine the tests see.
+  return Object.assign(self, {
     async restart() {
       await self.engine.stop();
       self.engine = make();
@@ -45,7 +45,7 @@ async function node(net: MemoryNetwork, name: string) {
     async contactOf(other: { onion: string }): Promise<Contact | undefined> {
       return (await storage.listContacts()).find((c) => c.contactOnion === other.onion);
     },
-  };
+  });
 }
 
 describe('ChatEngine on DexieEngineStorage', () => {

@@ -16,6 +16,9 @@ export type AppErrorCode =
   | 'E_BACKUP_FILE'
   | 'E_PASSWORD_MISMATCH'
   | 'E_PASSWORD_SHORT'
+  | 'E_PASSPHRASE_SHORT'
+  | 'E_WRONG_PASSPHRASE'
+  | 'E_NO_PASSPHRASE'
   | 'E_NOTIFICATIONS_DENIED';
 
 export class AppError extends Error {

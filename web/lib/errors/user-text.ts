@@ -21,7 +21,7 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_SIGNATURE: 'A signature did not check out.',
   E_REPLAY: 'A repeated message was ignored.',
   E_STATE: 'The connection to the gateway was interrupted.',
-  E_LOCKED: 'Chattor is locked.',
+  E_LOCKED: 'Chattor is locked: unlock it with your passphrase first.',
   E_WRONG_PASSWORD: 'That password or recovery code does not open this backup (or the file is damaged).',
   E_UNSUPPORTED: 'This gateway and app versions do not match.',
   E_INTERNAL: 'Something went wrong inside Chattor.',
@@ -41,6 +41,9 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_BACKUP_FILE: 'That file is not a Chattor backup.',
   E_PASSWORD_MISMATCH: 'The two passwords do not match.',
   E_PASSWORD_SHORT: 'Use a password of at least 10 characters, or a recovery code.',
+  E_PASSPHRASE_SHORT: 'Use a passphrase of at least 10 characters.',
+  E_WRONG_PASSPHRASE: 'That passphrase does not unlock this vault. Nothing was changed: try again.',
+  E_NO_PASSPHRASE: 'Set a passphrase first: without one, there is nothing to unlock with.',
   E_NOTIFICATIONS_DENIED: 'Notifications are blocked for this site in your browser settings.',
 };
 

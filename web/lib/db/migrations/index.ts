@@ -1,6 +1,7 @@
 // The ordered list of migrations ChattorDb applies. Append new ones here.
 import { migration0001 } from './0001-initial';
 import { migration0002 } from './0002-engine';
+import { migration0003 } from './0003-vault';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];

@@ -5,7 +5,6 @@
 // the glob with `import { ChatEngine } from '../../../../shared/protocol/engine';` and return
 // `new ChatEngine(options)`.
 import type { ChatEngineApi, EngineOptions } from '../../../../shared/protocol/api';
-import type { IdentitySecrets } from '../../../../shared/crypto/identity';
 
 type EngineModule = { ChatEngine: new (options: EngineOptions) => ChatEngineApi };
 const modules = import.meta.glob<EngineModule>('../../../../shared/protocol/engine.ts', { eager: true });
@@ -17,16 +16,3 @@ export const createEngine: EngineFactory = (options) => {
   const mod = Object.values(modules)[0];
   return mod ? new mod.ChatEngine(options) : null;
 };
-
-/**
- * What restoring needs beyond ChatEngineApi (asked of the engine; not in api.ts yet): storing an
- * identity opened from a backup file, with fresh prekeys and card, as createIdentity does for new ones.
- */
-export interface IdentityRestoreSupport {
-  /** The engine wipes `secrets` when done. */
-  restoreIdentity(secrets: IdentitySecrets, displayName: string): Promise<void>;
-}
-
-export function supportsRestore(engine: ChatEngineApi): engine is ChatEngineApi & IdentityRestoreSupport {
-  return typeof (engine as Partial<IdentityRestoreSupport>).restoreIdentity === 'function';
-}

@@ -1,12 +1,13 @@
 // The chat engine's life in this page: created once per gateway client (after pairing), asked whether
-// an identity exists, started when the local link is open and the contact onion is known, and its
-// events fanned out to the friends and chat managers.
+// an identity exists, started when the key vault is unlocked, the local link is open and the contact
+// onion is known, and its events fanned out to the friends and chat managers. Lock stops it.
 import type { ChatEngineApi, EngineEvent, EngineStorage } from '../../../../shared/protocol/api';
 import { missingCaseError } from '../../../../shared/util/errors';
 import { getDb } from '$lib/db/db';
 import { DexieEngineStorage } from '$lib/db/engine-storage';
 import { handleError } from '$lib/errors/handle-error';
-import { AppError } from '$lib/errors/app-error';
+import { AppError, errorCode } from '$lib/errors/app-error';
+import { KeyVault, type VaultProtection } from '$lib/keys/key-vault';
 import { FriendsManager } from '$lib/features/friends/friends.svelte';
 import type { NodeStatusManager } from '$lib/features/node/node.svelte';
 import { prefs } from '$lib/features/settings/prefs.svelte';
@@ -16,20 +17,24 @@ import { ChatManager } from './chat.svelte';
 import { createEngine, type EngineFactory } from './engine-factory';
 
 /**
- * `unavailable`: this build has no engine · `no-identity`: onboarding · `waiting`: has an identity,
- * waiting for the link and the contact onion · `running` · `failed`: start failed (see problems).
+ * `unavailable`: this build has no engine · `no-identity`: onboarding · `locked`: the vault waits for
+ * its passphrase · `waiting`: has an identity, waiting for the link and the contact onion · `running` ·
+ * `failed`: start failed (see problems).
  */
 export type EnginePhase =
-  'idle' | 'loading' | 'unavailable' | 'no-identity' | 'waiting' | 'running' | 'failed';
+  'idle' | 'loading' | 'unavailable' | 'no-identity' | 'locked' | 'waiting' | 'running' | 'failed';
 
 export interface EngineHostDeps {
   storage: EngineStorage;
   createEngine: EngineFactory;
+  vault: KeyVault;
 }
 
 export class EngineHost {
   phase = $state<EnginePhase>('idle');
   engine = $state.raw<ChatEngineApi | null>(null);
+  /** How the key vault is protected (null until loaded). */
+  protection = $state<VaultProtection | null>(null);
   readonly friends: FriendsManager;
   readonly chat: ChatManager;
 
@@ -44,6 +49,7 @@ export class EngineHost {
     this.#deps = {
       storage: deps.storage ?? new DexieEngineStorage(getDb()),
       createEngine: deps.createEngine ?? createEngine,
+      vault: deps.vault ?? new KeyVault(getDb()),
     };
     const engine = () => this.engine;
     this.friends = new FriendsManager({ engine, storage: this.#deps.storage });
@@ -62,10 +68,14 @@ export class EngineHost {
       onError: (error) => handleError(error, { quiet: true, context: 'peer link' }),
     });
     this.#transport = transport;
+    const vault = this.#deps.vault;
     const engine = this.#deps.createEngine({
       storage: this.#deps.storage,
       transport,
       readReceipts: () => prefs.readReceipts,
+      // docs/protocol.md §4.3: IndexedDB holds the identity and the storage key only sealed.
+      identityBox: vault.identityBox,
+      storageKey: () => vault.storageKey(),
     });
     if (!engine) {
       this.phase = 'unavailable';
@@ -114,17 +124,62 @@ export class EngineHost {
     return this.engine;
   }
 
+  get vault(): KeyVault {
+    return this.#deps.vault;
+  }
+
+  /** Stops the engine and forgets the unlocked keys (wipe). */
   async stop(): Promise<void> {
     const engine = this.engine;
     if (engine && this.phase === 'running') await engine.stop();
+    this.#deps.vault.lock();
     this.phase = 'idle';
+  }
+
+  /** Unlocks the vault and starts the engine; a wrong passphrase is E_WRONG_PASSPHRASE, nothing lost. */
+  async unlock(passphrase: string): Promise<void> {
+    try {
+      await this.#deps.vault.unlock(passphrase);
+    } catch (cause) {
+      if (errorCode(cause) !== 'E_WRONG_PASSWORD') throw cause;
+      throw new AppError('E_WRONG_PASSPHRASE', 'wrong passphrase', { cause });
+    }
+    const engine = this.engine;
+    this.phase = engine && !(await engine.hasIdentity()) ? 'no-identity' : 'waiting';
+    this.#maybeStart();
+  }
+
+  /** "Lock now": stops the engine (it forgets its keys), then the vault forgets its key. */
+  async lock(): Promise<void> {
+    if (this.#deps.vault.protection !== 'passphrase')
+      throw new AppError('E_NO_PASSPHRASE', 'set a passphrase before locking');
+    if (this.engine && this.phase === 'running') await this.engine.stop();
+    this.#deps.vault.lock();
+    this.phase = 'locked';
+  }
+
+  /** Sets (or, with `current`, changes) the vault passphrase; null removes it (needs `current`). */
+  async setPassphrase(passphrase: string | null, current?: string): Promise<void> {
+    const vault = this.#deps.vault;
+    try {
+      if (passphrase !== null) await vault.setPassphrase(passphrase, current);
+      else await vault.removePassphrase(current ?? '');
+    } catch (cause) {
+      if (errorCode(cause) !== 'E_WRONG_PASSWORD') throw cause;
+      throw new AppError('E_WRONG_PASSPHRASE', 'wrong passphrase', { cause });
+    } finally {
+      this.protection = vault.protection;
+    }
   }
 
   async #init(engine: ChatEngineApi): Promise<void> {
     await prefs.load();
+    const unlocked = (await this.#deps.vault.load()) === 'unlocked';
+    this.protection = this.#deps.vault.protection;
     await this.friends.load();
     await this.chat.load();
-    this.phase = (await engine.hasIdentity()) ? 'waiting' : 'no-identity';
+    if (!unlocked) this.phase = 'locked';
+    else this.phase = (await engine.hasIdentity()) ? 'waiting' : 'no-identity';
     this.#maybeStart();
   }
 

@@ -1,6 +1,6 @@
-// Identity vault flows (docs/protocol.md §3.6, §4.3): create an identity and save a backup of it,
-// export a backup later, restore one. The engine keeps the identity's raw secrets in storage meta
-// `identity` (§4.3), which is what a backup seals.
+// Identity flows (docs/protocol.md §3.6, §4.3): create an identity and save a backup of it, export a
+// backup later, restore one. The engine opens the identity secrets from the key vault for a backup
+// (exportIdentitySecrets); this module seals them into the file and wipes them.
 import {
   MAX_BACKUP_TEXT,
   createIdentityBackup,
@@ -10,14 +10,11 @@ import {
   type BackupSecret,
 } from '../../../../shared/crypto/backup';
 import { isValidDisplayName } from '../../../../shared/crypto/contact-card';
-import { decodeIdentitySecrets, wipeIdentitySecrets } from '../../../../shared/crypto/identity';
-import type { ChatEngineApi, EngineStorage } from '../../../../shared/protocol/api';
+import { wipeIdentitySecrets } from '../../../../shared/crypto/identity';
+import type { ChatEngineApi } from '../../../../shared/protocol/api';
 import { AppError } from '$lib/errors/app-error';
-import { supportsRestore } from '$lib/features/chat/engine-factory';
 
 export const MIN_PASSWORD_CHARS = 10;
-/** Storage meta key of the identity secrets (docs/protocol.md §4.3). */
-export const IDENTITY_META = 'identity';
 export { MAX_BACKUP_TEXT };
 
 /** How the backup file is locked: nothing (no backup now), a password, or a generated recovery code. */
@@ -48,6 +45,12 @@ export function checkPassword(password: string, confirm: string): void {
   if (password !== confirm) throw new AppError('E_PASSWORD_MISMATCH', 'passwords differ');
 }
 
+/** The vault passphrase (Settings): at least MIN_PASSWORD_CHARS, typed twice. */
+export function checkPassphrase(passphrase: string, confirm: string): void {
+  if ([...passphrase].length < MIN_PASSWORD_CHARS) throw new AppError('E_PASSPHRASE_SHORT', 'too short');
+  if (passphrase !== confirm) throw new AppError('E_PASSWORD_MISMATCH', 'passphrases differ');
+}
+
 /** Checks the protection before any work is done (so a typo does not cost an Argon2 run). */
 export function secretFor(protection: BackupProtection): { secret: BackupSecret; recoveryCode?: string } {
   if (protection.kind === 'password') {
@@ -59,11 +62,10 @@ export function secretFor(protection: BackupProtection): { secret: BackupSecret;
 }
 
 /** Seals this device's identity into a new backup file. */
-export async function exportBackup(storage: EngineStorage, protection: BackupProtection): Promise<Backup> {
+export async function exportBackup(engine: ChatEngineApi, protection: BackupProtection): Promise<Backup> {
   const { secret, recoveryCode } = secretFor(protection);
-  const encoded = await storage.getMeta<Uint8Array>(IDENTITY_META);
-  if (!(encoded instanceof Uint8Array)) throw new AppError('E_NO_IDENTITY', 'no identity in storage');
-  const secrets = decodeIdentitySecrets(encoded);
+  if (!(await engine.hasIdentity())) throw new AppError('E_NO_IDENTITY', 'no identity in storage');
+  const secrets = await engine.exportIdentitySecrets();
   try {
     const text = await createIdentityBackup(secrets, secret);
     return recoveryCode === undefined ? { text } : { text, recoveryCode };
@@ -75,14 +77,13 @@ export async function exportBackup(storage: EngineStorage, protection: BackupPro
 /** Creates the identity and, unless the user chose not to, its first backup. */
 export async function createIdentity(
   engine: ChatEngineApi,
-  storage: EngineStorage,
   name: string,
   protection: Protection,
 ): Promise<Backup | null> {
   const displayName = cleanDisplayName(name);
   if (protection.kind !== 'none') secretFor(protection); // fail on a bad password before creating
   await engine.createIdentity(displayName);
-  return protection.kind === 'none' ? null : exportBackup(storage, protection);
+  return protection.kind === 'none' ? null : exportBackup(engine, protection);
 }
 
 /** Which kind of secret a backup file expects (read from its header, before any key is derived). */
@@ -94,6 +95,7 @@ export function backupSecretKind(text: string): 'password' | 'recovery-code' {
   }
 }
 
+/** Restores the identity (not friends or messages: a backup holds only the identity). */
 export async function restoreIdentity(
   engine: ChatEngineApi,
   text: string,
@@ -101,7 +103,6 @@ export async function restoreIdentity(
   name: string,
 ): Promise<void> {
   const displayName = cleanDisplayName(name);
-  if (!supportsRestore(engine)) throw new AppError('E_BACKUP_UNSUPPORTED', 'engine cannot restore');
   const kind = backupSecretKind(text);
   const secret: BackupSecret =
     kind === 'recovery-code' ? { recoveryCode: secretInput } : { password: secretInput };
