@@ -92,6 +92,11 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     socksPort: () => (tor?.state === 'ready' ? (tor.socksPort ?? null) : null),
     hasClient: () => hub?.hasClient() ?? false,
     log: log.child('peers'),
+    refreshOnion: (onion) => {
+      torControl()
+        ?.command(`HSFETCH ${onion}`)
+        .catch((e: unknown) => log.debug('HSFETCH failed', { reason: errorMessage(e) }));
+    },
     events: {
       connected: (i) => {
         hub?.broadcast({

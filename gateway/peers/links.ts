@@ -54,6 +54,11 @@ export interface LinkManagerDeps {
   now?: () => number;
   dialTimeoutMs?: number;
   pingIntervalMs?: number;
+  /**
+   * Asks tor to fetch an onion's descriptor again (HSFETCH) before a redial: after the peer's tor
+   * restarted, a cached descriptor names dead introduction points and dials can hang for minutes.
+   */
+  refreshOnion?: (onion: string) => void;
 }
 
 interface Link {
@@ -218,6 +223,7 @@ export class LinkManager {
       done();
       ws.terminate();
       this.deps.log.info('dial failed', { link: link.info.link, reason: errorMessage(e) });
+      this.deps.refreshOnion?.(link.info.onion!);
       this.deps.events.closed(link.info.link, 'dial failed', link.wanted);
       this.scheduleRedial(link, errorMessage(e));
     });
@@ -262,6 +268,7 @@ export class LinkManager {
       link.info.open = false;
       const retry = link.wanted && link.info.direction === 'out' && !this.stopped;
       this.deps.events.closed(link.info.link, `closed (${code})`, retry);
+      if (retry) this.deps.refreshOnion?.(link.info.onion!);
       if (retry) this.scheduleRedial(link, 'closed');
       else this.forget(link, 'closed');
     });

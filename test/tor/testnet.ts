@@ -154,13 +154,17 @@ export async function dialOnion(
   onion: string,
   port: number,
   timeoutMs = 60_000,
+  opts: { attemptMs?: number; onRetry?: () => Promise<unknown> } = {},
 ): Promise<Socket> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const attempt = Math.min(opts.attemptMs ?? timeoutMs, Math.max(1000, deadline - Date.now()));
     try {
-      return await socks5Connect(socksPort, `${onion}.onion`, port, Math.max(1000, deadline - Date.now()));
+      return await socks5Connect(socksPort, `${onion}.onion`, port, attempt);
     } catch (e) {
       if (Date.now() + 400 > deadline) throw e;
+      // A client tor may hold a stale descriptor (the service restarted with new intro points).
+      await opts.onRetry?.().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 400));
     }
   }

@@ -27,7 +27,10 @@ describe('tor layer on the private network', () => {
   const ports = () => [{ virtPort: 80, target: `127.0.0.1:${echo.port}` }];
 
   const echoVia = async (onion: string, timeoutMs = 60_000) => {
-    const s = await dialOnion(client.socksPort!, onion, 80, timeoutMs);
+    const s = await dialOnion(client.socksPort!, onion, 80, timeoutMs, {
+      attemptMs: 20_000,
+      onRetry: () => client.control.command(`HSFETCH ${onion}`),
+    });
     try {
       const bytes = new Uint8Array(randomBytes(64));
       expect(await echoRoundTrip(s, bytes)).toEqual(bytes);
