@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, 'skip-build': { type: 'boolean' } } });
@@ -38,6 +38,7 @@ function stopTestnet() {
     spawnSync(process.execPath, ['bin/chattor.mjs', 'testnet', 'down', '--dir', testnetDir], {
       stdio: 'inherit',
     });
+    rmSync(dirname(testnetDir), { recursive: true, force: true });
     ownTestnet = false;
   }
 }
@@ -46,7 +47,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (stopTestnet(), p
 async function main() {
   mkdirSync('test-results', { recursive: true });
   step('system check');
-  if ((await run('bash', ['scripts/setup-system.sh'], { CHATTOR_SKIP_NPM: '1' })) !== 0) return 1;
+  if ((await run('bash', ['scripts/setup-system.sh'])) !== 0) return 1;
   if (!values['skip-build']) {
     step('build (PWA and gateway)');
     if ((await run('npm', ['run', '--silent', 'build'])) !== 0) {

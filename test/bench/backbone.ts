@@ -2,7 +2,7 @@
 // and gateway start → contact onion reachable from another node. Every later figure compares to these.
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -70,6 +70,7 @@ export async function startRawOnions(clientTorrcLines: string[]): Promise<RawOni
       await Promise.all([server.stop(), client.stop()]);
       echo.close();
       sink.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -150,7 +151,7 @@ export async function benchBackbone(
     const s = await socksConnectRetry(dialer.clientSocks, gw.contactOnion, 180_000);
     const ms = performance.now() - t0;
     s.destroy();
-    await gw.stop();
+    await gw.dispose();
     report.add({
       name: 'gateway start → contact onion reachable',
       value: ms / 1000,

@@ -12,28 +12,25 @@ import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import type { Report } from './report.js';
 import { percentile } from './report.js';
 
-/** Sends `count` messages one after another, each timed until its delivered/read state shows. */
-const measureInPage = async (count: number): Promise<number[]> => {
-  const input = document.querySelector<HTMLTextAreaElement>('[data-testid="composer-input"]')!;
-  const send = document.querySelector<HTMLButtonElement>('[data-testid="composer-send"]')!;
-  const times: number[] = [];
+/**
+ * In-page code (plain JavaScript, so no bundler helper leaks into it): sends `count` messages one after
+ * another, each timed from the click on Send until its delivered/read state shows.
+ */
+const MEASURE_IN_PAGE = `async (count) => {
+  const input = document.querySelector('[data-testid="composer-input"]');
+  const send = document.querySelector('[data-testid="composer-send"]');
+  const times = [];
   for (let i = 0; i < count; i++) {
-    const text = `rtt-${i}-${Math.random().toString(36).slice(2)}`;
+    const text = 'rtt-' + i + '-' + Math.random().toString(36).slice(2);
     input.value = text;
     input.dispatchEvent(new Event('input', { bubbles: true }));
     await new Promise((r) => requestAnimationFrame(r));
     const t0 = performance.now();
     send.click();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        for (const item of Array.from(
-          document.querySelectorAll('[data-testid="message-item"][data-direction="out"]'),
-        )) {
-          const state = item.getAttribute('data-state');
-          if (item.textContent?.includes(text) && (state === 'delivered' || state === 'read')) return true;
-        }
-        return false;
-      };
+    await new Promise((resolve) => {
+      const done = () => Array.from(document.querySelectorAll('[data-testid="message-item"][data-direction="out"]')).some(
+        (item) => item.textContent.includes(text) && ['delivered', 'read'].includes(item.getAttribute('data-state')),
+      );
       if (done()) return resolve();
       const obs = new MutationObserver(() => {
         if (done()) {
@@ -41,17 +38,15 @@ const measureInPage = async (count: number): Promise<number[]> => {
           resolve();
         }
       });
-      obs.observe(document.body, {
-        subtree: true,
-        childList: true,
-        attributes: true,
-        attributeFilter: ['data-state'],
-      });
+      obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
     });
     times.push(performance.now() - t0);
   }
   return times;
-};
+}`;
+
+const measureInPage = (page: import('playwright').Page, count: number): Promise<number[]> =>
+  page.evaluate(`(${MEASURE_IN_PAGE})(${count})`) as Promise<number[]>;
 
 export async function benchChatRtt(
   report: Report,
@@ -85,8 +80,8 @@ export async function benchChatRtt(
     await a!.friends.waitOnline('bob');
     await b!.friends.openChat('alice');
     await a!.friends.openChat('bob');
-    await a!.page.evaluate(measureInPage, 10); // warm-up
-    const times = (await a!.page.evaluate(measureInPage, count)).sort((x, y) => x - y);
+    await measureInPage(a!.page, 10); // warm-up
+    const times = (await measureInPage(a!.page, count)).sort((x, y) => x - y);
     const median = percentile(times, 50);
     const p95 = percentile(times, 95);
     report.add({
