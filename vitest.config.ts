@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium';
 
 const lib = fileURLToPath(new URL('./web/lib', import.meta.url));
 
@@ -11,15 +12,6 @@ const runtimeNeutral = [
   'shared/crypto/**/*.spec.ts',
   'shared/wire/**/*.spec.ts',
   'shared/protocol/**/*.spec.ts',
-];
-const chromiumArgs = [
-  '--no-sandbox', // root in CI
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
 ];
 
 export default defineConfig({
@@ -72,7 +64,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: playwright({
-              launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+              launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
             }),
             instances: [{ browser: 'chromium' }],
             api: { host: '127.0.0.1', strictPort: false },

@@ -8,7 +8,7 @@ import type { TestGateway } from '../support/gateways.js';
 import { ChatPage } from '../e2e/pages/chat.js';
 import { FriendsPage } from '../e2e/pages/friends.js';
 import { VaultPage } from '../e2e/pages/vault.js';
-import { CHROMIUM_ARGS } from '../../playwright.config.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
 import type { Report } from './report.js';
 import { percentile } from './report.js';
 
@@ -60,7 +60,7 @@ export async function benchChatRtt(
     startTestGateway('bob', clientTorrcLines),
   ]);
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     headless: true,
   });

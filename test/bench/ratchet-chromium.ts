@@ -9,16 +9,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import type { PageFigures, PageOptions } from './ratchet-chromium.page.js';
 import type { Report } from './report.js';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
 
 export interface RatchetChromiumOptions {
   /** Measuring time per figure and backend (after a warm-up of a fifth of it). Default 2000 ms. */
@@ -66,7 +57,7 @@ export async function benchRatchetChromium(report: Report, opts: RatchetChromium
   const server = await serve(await bundle());
   try {
     const browser = await chromium.launch({
-      executablePath: opts.executablePath ?? '/usr/bin/chromium',
+      executablePath: opts.executablePath ?? CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
       headless: true,
     });
