@@ -12,6 +12,7 @@ const runtimeNeutral = [
   'shared/crypto/**/*.spec.ts',
   'shared/wire/**/*.spec.ts',
   'shared/protocol/**/*.spec.ts',
+  'shared/zk/**/*.spec.ts',
 ];
 
 export default defineConfig({

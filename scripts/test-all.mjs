@@ -55,6 +55,11 @@ async function main() {
       return 1;
     }
   }
+  if (tiers.has('unit')) {
+    step('zk: committed keys match the circuit (compile, hashes, snarkjs zkey verify)');
+    const ok = (await run('npm', ['run', '--silent', 'zk:verify'])) === 0;
+    results.push({ tier: 'zk-artifacts', passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+  }
   const needsTor = tiers.has('tor') || tiers.has('e2e');
   if (needsTor && !testnetDir) {
     step('private Tor network');
