@@ -134,10 +134,22 @@ export class Core {
     this.sessions.clear();
   }
 
+  /**
+   * Encrypts `payload` with `state` (default: the session's current state) without storing anything:
+   * the caller stores the returned state (and commits it) before the body leaves (docs/protocol.md §4.3).
+   */
+  async encryptPayload(
+    peer: PeerRecord,
+    payload: Payload,
+    state?: RatchetState,
+  ): Promise<{ state: RatchetState; body: Uint8Array }> {
+    const r = await ratchetEncrypt(state ?? (await this.loadSession(peer)), encodePayload(payload));
+    return { state: r.state, body: encodeMsgBody(fromHex(peer.sessionId ?? ''), r.message) };
+  }
+
   /** Encrypts once, stores state (+ outbox item) atomically, then sends or flushes. */
   async sendPayload(peer: PeerRecord, payload: Payload, opts: SendOptions = {}): Promise<void> {
-    const { state, message } = await ratchetEncrypt(await this.loadSession(peer), encodePayload(payload));
-    const body = encodeMsgBody(fromHex(peer.sessionId ?? ''), message);
+    const { state, body } = await this.encryptPayload(peer, payload);
     const sealed = await this.sealSession(peer, state);
     await this.storage.transaction(async () => {
       await this.storage.putSession(peer.contactId, sealed);
@@ -150,7 +162,12 @@ export class Core {
     });
     this.commitSession(peer.contactId, state);
     if (opts.kind) return opts.deferFlush ? undefined : this.flush(peer.contactId);
-    const link = opts.link !== undefined && this.isOpen(opts.link) ? opts.link : this.linkFor(peer);
+    this.sendNow(peer, body, opts.link);
+  }
+
+  /** Writes a fire-and-forget body (a delivered receipt) on `link` if open, else on the contact's link. */
+  sendNow(peer: PeerRecord, body: Uint8Array, preferred?: number): void {
+    const link = preferred !== undefined && this.isOpen(preferred) ? preferred : this.linkFor(peer);
     if (link !== undefined) this.trySend(link, body);
   }
 
@@ -188,9 +205,13 @@ export class Core {
     }
   }
 
-  /** Sends the contact's outbox in order on its link, or dials when there is no open link. */
-  async flush(contactId: Id): Promise<void> {
-    const peer = await this.getPeer(contactId);
+  /**
+   * Sends the contact's outbox in order on its link, or dials when there is no open link. `known` is
+   * the contact's current record when the caller holds it (saves a read before the first write).
+   * The bookkeeping after the writes (attempts, `sent` states) is stored in one transaction.
+   */
+  async flush(contactId: Id, known?: PeerRecord): Promise<void> {
+    const peer = known ?? (await this.getPeer(contactId));
     if (!peer) return;
     const items = await this.storage.listOutbox(contactId);
     if (items.length === 0) return;
@@ -198,22 +219,31 @@ export class Core {
     if (link === undefined) return this.ensureDial(peer.onion);
     const epoch = this.links.get(link)?.epoch ?? 0;
     const now = this.now();
+    const written: OutboxItem[] = [];
     for (const item of items) {
       const w = this.written.get(item.messageId);
       // Resend only on a new (or re-opened) link, or after RETRY without a receipt (§4.5).
       if (w && w.link === link && w.epoch === epoch && now - w.at < this.retryMs) continue;
-      if (!this.trySend(link, item.body)) return;
+      if (!this.trySend(link, item.body)) break;
       this.written.set(item.messageId, { link, epoch, at: now });
       if (this.written.size > 100_000) this.written.clear();
-      if (item.kind === 'receipt') await this.storage.deleteOutbox(item.messageId);
-      else await this.storage.putOutbox({ ...item, attempts: item.attempts + 1 });
-      if (item.kind !== 'message') continue;
-      const m = await this.storage.getMessage(item.messageId);
-      if (m?.state !== 'queued') continue;
-      const sent = { ...m, state: 'sent' as const };
-      await this.storage.putMessage(sent);
-      this.emit({ t: 'MessageChanged', message: sent });
+      written.push(item);
     }
+    if (written.length === 0) return;
+    const sent: EngineEvent[] = [];
+    await this.storage.transaction(async () => {
+      for (const item of written) {
+        if (item.kind === 'receipt') await this.storage.deleteOutbox(item.messageId);
+        else await this.storage.putOutbox({ ...item, attempts: item.attempts + 1 });
+        if (item.kind !== 'message') continue;
+        const m = await this.storage.getMessage(item.messageId);
+        if (m?.state !== 'queued') continue;
+        const message = { ...m, state: 'sent' as const };
+        await this.storage.putMessage(message);
+        sent.push({ t: 'MessageChanged', message });
+      }
+    });
+    for (const e of sent) this.emit(e);
   }
 
   /** Online = the contact's link is open (api.ts Contact.online). */

@@ -185,8 +185,12 @@ export class ChatEngine implements ChatEngineApi {
     return this.run(async () => {
       if (!isText(body, 1, MAX_BODY_CHARS))
         throw new ChattorError('E_BAD_INPUT', `message: 1..${MAX_BODY_CHARS} characters`);
-      await this.contact(contactId, ['friend']);
-      return sendMessage(this.core, contactId, body);
+      // The contact check and the session record are independent reads: one round trip, not two.
+      const [, peer] = await Promise.all([
+        this.contact(contactId, ['friend']),
+        typeof contactId === 'string' ? this.core.getPeer(contactId) : undefined,
+      ]);
+      return sendMessage(this.core, contactId, body, peer);
     });
   }
 

@@ -27,32 +27,47 @@ export async function handleMsg(
   raw: Uint8Array,
 ): Promise<void> {
   const sid = toHex(sessionId);
-  const contactId = await core.storage.getMeta<string | null>(sidKey(sid));
+  // Independent reads at once (routing, replay memory): each is a storage round trip.
+  const [contactId, ctKey] = await Promise.all([
+    core.storage.getMeta<string | null>(sidKey(sid)),
+    hashHex(raw).then((h) => `ct:${h}`),
+  ]);
   if (!contactId) throw decryptError();
-  const peer = await core.getPeer(contactId);
+  const [peer, contact, seen] = await Promise.all([
+    core.getPeer(contactId),
+    core.storage.getContact(contactId),
+    core.storage.getSeen(ctKey),
+  ]);
   if (!peer || peer.sessionId !== sid) throw decryptError();
-  const contact = await core.storage.getContact(contactId);
   if (contact?.state === 'blocked' || contact?.state === 'declined') return; // dropped silently (§4.4)
   if (!contact && !peer.removing) throw decryptError();
-  const ctKey = `ct:${await hashHex(raw)}`;
-  const seen = await core.storage.getSeen(ctKey);
   if (seen !== undefined) {
     if (seen) await core.sendPayload(peer, { t: 'receipt', ids: [seen], state: 'delivered' }, { link });
     throw new ChattorError('E_REPLAY', 'duplicate message');
   }
   const opts = { rng: core.rng, now: core.now };
-  const { state, plaintext } = await ratchetDecrypt(await core.loadSession(peer), message, opts);
+  const decrypted = await ratchetDecrypt(await core.loadSession(peer), message, opts);
   const newLink = core.replyLinks.get(contactId) !== link;
   core.replyLinks.set(contactId, link);
   let fx: Effects | undefined;
   let failure: unknown;
   try {
-    const payload = decodePayload(plaintext);
+    const payload = decodePayload(decrypted.plaintext);
     const e: Effects = { writes: [], events: [], after: [] };
     await apply(core, peer, contact, payload, e);
     fx = e;
   } catch (err) {
     failure = err; // the ratchet still advances: the message was authentic, its content was not valid
+  }
+  // The delivered receipt is encrypted now and its ratchet step stored in the same transaction as the
+  // message, so one commit covers both; it is written to the link only after that commit (§4.2: a
+  // receipt only once the payload is durably stored).
+  let state = decrypted.state;
+  let receipt: Uint8Array | undefined;
+  if (fx?.ackId) {
+    const r = await core.encryptPayload(peer, { t: 'receipt', ids: [fx.ackId], state: 'delivered' }, state);
+    state = r.state;
+    receipt = r.body;
   }
   const sealed = await core.sealSession(peer, state);
   await core.storage.transaction(async () => {
@@ -61,10 +76,9 @@ export async function handleMsg(
     for (const w of fx?.writes ?? []) await w();
   });
   core.commitSession(contactId, state);
+  if (receipt) core.sendNow(peer, receipt, link);
   for (const e of fx?.events ?? []) core.emit(e);
   if (failure !== undefined) core.protocolError(failure, contactId);
-  if (fx?.ackId)
-    await core.sendPayload(peer, { t: 'receipt', ids: [fx.ackId], state: 'delivered' }, { link });
   for (const a of fx?.after ?? []) await a();
   if (newLink) {
     await core.refreshOnline(contactId);
@@ -193,11 +207,15 @@ async function applyReceipt(
   p: Payload & { t: 'receipt' },
   fx: Effects,
 ): Promise<void> {
-  const outbox = new Map((await core.storage.listOutbox(peer.contactId)).map((i) => [i.messageId, i]));
-  for (const id of p.ids) {
+  const [items, messages] = await Promise.all([
+    core.storage.listOutbox(peer.contactId),
+    Promise.all(p.ids.map((id) => core.storage.getMessage(id))),
+  ]);
+  const outbox = new Map(items.map((i) => [i.messageId, i]));
+  for (const [i, id] of p.ids.entries()) {
     if (outbox.has(id)) fx.writes.push(() => core.storage.deleteOutbox(id));
     if (peer.removing === id) fx.after.push(() => forgetContact(core, peer.contactId));
-    const m = await core.storage.getMessage(id);
+    const m = messages[i];
     if (!m || m.contactId !== peer.contactId || m.direction !== 'out' || RANK[p.state] <= RANK[m.state])
       continue;
     const changed = { ...m, state: p.state };

@@ -94,8 +94,13 @@ export async function sendFriendRequest(
   return (await core.storage.getContact(contactId)) ?? contact;
 }
 
-export async function sendMessage(core: Core, contactId: Id, body: string): Promise<ChatMessage> {
-  const peer = await core.getPeer(contactId);
+export async function sendMessage(
+  core: Core,
+  contactId: Id,
+  body: string,
+  known?: PeerRecord,
+): Promise<ChatMessage> {
+  const peer = known ?? (await core.getPeer(contactId));
   if (!peer) throw new ChattorError('E_STATE', 'no session with this contact');
   // sentAt increases with seq, so display order (sentAt) agrees with the sender's order (§4.5).
   const sentAt = Math.max(core.now(), peer.lastSentAt + 1);
@@ -120,7 +125,7 @@ export async function sendMessage(core: Core, contactId: Id, body: string): Prom
     },
   });
   core.emit({ t: 'MessageAdded', message });
-  await core.flush(contactId);
+  await core.flush(contactId, next);
   return (await core.storage.getMessage(message.id)) ?? message;
 }
 

@@ -3,6 +3,7 @@
 // encrypt → alice's gateway → tor → bob's gateway → bob's browser (decrypt, store, receipt) and back.
 // Compared with the raw onion echo measured in the same run.
 import { chromium } from 'playwright';
+import type { Page } from 'playwright';
 import { startTestGateway } from '../support/gateways.js';
 import type { TestGateway } from '../support/gateways.js';
 import { ChatPage } from '../e2e/pages/chat.js';
@@ -45,7 +46,7 @@ const MEASURE_IN_PAGE = `async (count) => {
   return times;
 }`;
 
-const measureInPage = (page: import('playwright').Page, count: number): Promise<number[]> =>
+const measureInPage = (page: Page, count: number): Promise<number[]> =>
   page.evaluate(`(${MEASURE_IN_PAGE})(${count})`) as Promise<number[]>;
 
 export async function benchChatRtt(

@@ -126,11 +126,19 @@ test('migration 3 seals a version-2 database’s raw keys in Chromium', async ({
     await seedVersionTwo(page, new URL(node.pairingUrl).hash.replace('#pair=', ''));
     await new ShellPage(page).goto(node.uiUrl);
     const rows = await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('chattor');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error ?? new Error('open failed'));
-      });
+      const open = () =>
+        new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open('chattor');
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error ?? new Error('open failed'));
+        });
+      // The app upgrades the database as it starts: wait until it has (version 3 = 30 in dexie terms).
+      let db = await open();
+      for (let i = 0; db.version < 30 && i < 100; i++) {
+        db.close();
+        await new Promise((r) => setTimeout(r, 100));
+        db = await open();
+      }
       const get = (store: string, key: string) =>
         new Promise<unknown>((resolve) => {
           const req = db.transaction(store).objectStore(store).get(key);
