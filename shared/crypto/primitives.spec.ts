@@ -10,7 +10,9 @@ import {
   dh,
   dhKeyFromPrivate,
   hkdfSha256,
+  hkdfSha256AesKey,
   hmacSha256,
+  hmacSha256Each,
   sha256,
   sign,
   signingKeyFromSeed,
@@ -98,6 +100,24 @@ describeBackends('primitives', (mode) => {
     expect(toHex(okm)).toBe(
       '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
     );
+  });
+
+  it('hmacSha256Each and hkdfSha256AesKey give the bytes of hmacSha256 and hkdfSha256', async () => {
+    const key = new Uint8Array(32).fill(7);
+    const data = [Uint8Array.of(2), Uint8Array.of(1), new Uint8Array(0)];
+    const each = await hmacSha256Each(key, data);
+    expect(each).toEqual(await Promise.all(data.map((d) => hmacSha256(key, d))));
+
+    const [salt, ikm, info] = [new Uint8Array(32), new Uint8Array(32).fill(3), Uint8Array.of(4, 5)];
+    const okm = await hkdfSha256(salt, ikm, info, 44);
+    const { key: aes, rest } = await hkdfSha256AesKey(salt, ikm, info, 44);
+    expect(rest).toEqual(okm.slice(32));
+    const nonce = new Uint8Array(12).fill(9);
+    const pt = Uint8Array.of(1, 2, 3);
+    expect(await aesGcmEncrypt(aes, nonce, pt, Uint8Array.of(6))).toEqual(
+      await aesGcmEncrypt(okm.slice(0, 32), nonce, pt, Uint8Array.of(6)),
+    );
+    await expect(hkdfSha256AesKey(salt, ikm, info, 32)).rejects.toMatchObject({ code: 'E_BAD_INPUT' });
   });
 
   it('AES-GCM round trip; any failure is E_DECRYPT', async () => {

@@ -222,6 +222,15 @@ export async function hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uin
   return new Uint8Array(await b.subtle.sign('HMAC', k, buf(data)));
 }
 
+/** HMAC-SHA256 of each message under one key: imported once, the signatures computed in parallel. */
+export async function hmacSha256Each(key: Uint8Array, data: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  const b = await backend();
+  if (b.subtle === null) return data.map((d) => hmac(nobleSha256, key, d));
+  const subtle = b.subtle;
+  const k = await subtle.importKey('raw', buf(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return Promise.all(data.map(async (d) => new Uint8Array(await subtle.sign('HMAC', k, buf(d)))));
+}
+
 export async function hkdfSha256(
   salt: Uint8Array,
   ikm: Uint8Array,
@@ -233,6 +242,37 @@ export async function hkdfSha256(
   const k = await b.subtle.importKey('raw', buf(ikm), 'HKDF', false, ['deriveBits']);
   const params = { name: 'HKDF', hash: 'SHA-256', salt: buf(salt), info: buf(info) };
   return new Uint8Array(await b.subtle.deriveBits(params, k, length * 8));
+}
+
+/**
+ * HKDF-SHA256 of `length` (> 32) bytes whose first 32 are an AES-256-GCM key: `key` is those bytes,
+ * or under WebCrypto a non-extractable CryptoKey derived in parallel with the bytes (saving the
+ * import that would otherwise follow); `rest` is the remaining bytes. Same output as hkdfSha256.
+ */
+export async function hkdfSha256AesKey(
+  salt: Uint8Array,
+  ikm: Uint8Array,
+  info: Uint8Array,
+  length: number,
+): Promise<{ key: SymmetricKey; rest: Uint8Array }> {
+  if (!Number.isInteger(length) || length <= 32)
+    throw new ChattorError('E_BAD_INPUT', 'length must exceed 32');
+  const b = await backend();
+  if (b.subtle === null) {
+    const out = hkdf(nobleSha256, ikm, salt, info, length);
+    return { key: out.slice(0, 32), rest: out.slice(32) };
+  }
+  const subtle = b.subtle;
+  const k = await subtle.importKey('raw', buf(ikm), 'HKDF', false, ['deriveBits', 'deriveKey']);
+  const params = { name: 'HKDF', hash: 'SHA-256', salt: buf(salt), info: buf(info) };
+  const [key, out] = await Promise.all([
+    subtle.deriveKey(params, k, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']),
+    subtle.deriveBits(params, k, length * 8),
+  ]);
+  const bytes = new Uint8Array(out);
+  const rest = bytes.slice(32);
+  bytes.fill(0);
+  return { key, rest };
 }
 
 export async function pbkdf2Sha256(

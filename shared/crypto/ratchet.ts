@@ -11,10 +11,12 @@ import {
   dh,
   generateDhKey,
   hkdfSha256,
-  hmacSha256,
+  hkdfSha256AesKey,
+  hmacSha256Each,
   type KeyPair,
   type PrivateKey,
   type Rng,
+  type SymmetricKey,
 } from './primitives.js';
 
 export const MAX_SKIP = 1000;
@@ -89,13 +91,14 @@ export async function kdfRk(rk: Uint8Array, dhOut: Uint8Array): Promise<[Uint8Ar
 
 /** KDF_CK: messageKey = HMAC(ck, 0x01), ck' = HMAC(ck, 0x02). Returns [ck', messageKey]. */
 export async function kdfCk(ck: Uint8Array): Promise<[Uint8Array, Uint8Array]> {
-  const [next, mk] = await Promise.all([hmacSha256(ck, Uint8Array.of(2)), hmacSha256(ck, Uint8Array.of(1))]);
-  return [next, mk];
+  const [next, mk] = await hmacSha256Each(ck, [Uint8Array.of(2), Uint8Array.of(1)]);
+  return [next!, mk!];
 }
 
-async function messageCipher(mk: Uint8Array): Promise<{ key: Uint8Array; nonce: Uint8Array }> {
-  const out = await hkdfSha256(Z32, mk, label(MESSAGE_INFO), 44);
-  return { key: out.slice(0, 32), nonce: out.slice(32) };
+/** HKDF(salt = 0^32, ikm = mk, info = MESSAGE_INFO, 44) → AES key (32 bytes) and nonce (12). */
+async function messageCipher(mk: Uint8Array): Promise<{ key: SymmetricKey; nonce: Uint8Array }> {
+  const { key, rest } = await hkdfSha256AesKey(Z32, mk, label(MESSAGE_INFO), 44);
+  return { key, nonce: rest };
 }
 
 export async function initRatchetAlice(params: {
@@ -227,8 +230,17 @@ async function dhRatchet(s: Mutable<RatchetState>, theirs: Uint8Array, rng: Rng)
   s.pn = s.ns;
   s.ns = 0;
   s.nr = 0;
-  s.dhr = theirs.slice();
-  [s.rk, s.ckr] = await kdfRk(s.rk, await dh(s.dhs.privateKey, s.dhr));
-  s.dhs = await generateDhKey(rng);
-  [s.rk, s.cks] = await kdfRk(s.rk, await dh(s.dhs.privateKey, s.dhr));
+  const dhr = (s.dhr = theirs.slice());
+  const received = await dh(s.dhs.privateKey, dhr);
+  // Only once their key has proved valid is the rng drawn on; the new key's generation and DH then
+  // run alongside the receiving step.
+  const fresh = generateDhKey(rng);
+  const [[rk, ckr], dhs, sent] = await Promise.all([
+    kdfRk(s.rk, received),
+    fresh,
+    fresh.then((k) => dh(k.privateKey, dhr)),
+  ]);
+  s.ckr = ckr;
+  s.dhs = dhs;
+  [s.rk, s.cks] = await kdfRk(rk, sent);
 }
