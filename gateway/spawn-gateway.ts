@@ -1,8 +1,82 @@
-// Starts a gateway as a child process (demo, start fallback, tests) and reads its JSON lines.
+// Starts a gateway or a headless node as a child process (demo, start fallback, tests) and reads the
+// JSON lines it prints on stdout ({"event": "listening" | "ready" | "not-ready", …}).
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+
+interface JsonChild {
+  child: ChildProcess;
+  /** Resolves with the first line whose `event` is `name`; rejects if the child exits (or reports `not-ready`) first. */
+  event<T>(name: string): Promise<T>;
+  stderrTail(): string;
+  stop(): Promise<void>;
+}
+
+function spawnJsonChild(
+  label: string,
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; logFile?: string } = {},
+): JsonChild {
+  const child = spawn(process.execPath, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+  });
+  const errLines: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => {
+    errLines.push(l);
+    if (errLines.length > 200) errLines.shift();
+    if (opts.logFile) appendFileSync(opts.logFile, l + '\n');
+  });
+  const events = new Map<string, Record<string, unknown>>();
+  const waiters = new Set<() => void>();
+  let failure: Error | undefined;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      const msg = JSON.parse(line) as Record<string, unknown>;
+      if (typeof msg.event !== 'string') return;
+      if (msg.event === 'not-ready') failure ??= new Error(`${label}: ${String(msg.reason)}`);
+      else if (!events.has(msg.event)) events.set(msg.event, msg);
+      for (const w of waiters) w();
+    } catch {
+      // not a JSON line
+    }
+  });
+  const exited = new Promise<void>((r) =>
+    child.once('exit', (code) => {
+      failure ??= new Error(`${label} exited (${code})`);
+      for (const w of waiters) w();
+      r();
+    }),
+  );
+  return {
+    child,
+    event<T>(name: string) {
+      const p = new Promise<T>((resolve, reject) => {
+        const check = () => {
+          const hit = events.get(name);
+          if (hit) resolve(hit as T);
+          else if (failure) reject(new Error(`${failure.message} before ${name}`));
+          else return;
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+      p.catch(() => undefined);
+      return p;
+    },
+    stderrTail: () => errLines.slice(-40).join('\n'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 12_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
 
 export interface GatewayChild {
   name: string;
@@ -25,56 +99,14 @@ export function spawnGateway(opts: {
   logFile?: string;
 }): GatewayChild {
   const argv = [...(opts.nodeArgs ?? []), opts.bundle, '--json', '--name', opts.name, ...opts.args];
-  const child = spawn(process.execPath, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
-    cwd: opts.cwd,
-  });
-  const errLines: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => {
-    errLines.push(l);
-    if (errLines.length > 200) errLines.shift();
-    if (opts.logFile) appendFileSync(opts.logFile, l + '\n');
-  });
-  let onListening: (v: { uiUrl: string; pairingUrl: string }) => void = () => {};
-  let onReady: (v: { contactOnion: string; handleOnion: string; socksPort: number }) => void = () => {};
-  let onFail: (e: Error) => void = () => {};
-  const listening = new Promise<{ uiUrl: string; pairingUrl: string }>((res, rej) => {
-    onListening = res;
-    child.once('exit', (code) => rej(new Error(`gateway ${opts.name} exited (${code}) before listening`)));
-  });
-  const ready = new Promise<{ contactOnion: string; handleOnion: string; socksPort: number }>((res, rej) => {
-    onReady = res;
-    onFail = rej;
-    child.once('exit', (code) => rej(new Error(`gateway ${opts.name} exited (${code}) before ready`)));
-  });
-  listening.catch(() => undefined);
-  ready.catch(() => undefined);
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let msg: Record<string, unknown>;
-    try {
-      msg = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (msg.event === 'listening') onListening(msg as never);
-    if (msg.event === 'ready') onReady(msg as never);
-    if (msg.event === 'not-ready') onFail(new Error(`gateway ${opts.name}: ${String(msg.reason)}`));
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const c = spawnJsonChild(`gateway ${opts.name}`, argv, opts);
   return {
     name: opts.name,
-    child,
-    listening,
-    ready,
-    stderrTail: () => errLines.slice(-40).join('\n'),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 12_000);
-      await exited;
-      clearTimeout(t);
-    },
+    child: c.child,
+    listening: c.event('listening'),
+    ready: c.event('ready'),
+    stderrTail: c.stderrTail,
+    stop: c.stop,
   };
 }
 
@@ -92,42 +124,7 @@ export function spawnHeadless(opts: {
   dataDir: string;
   args: string[];
 }): HeadlessChild {
-  const child = spawn(
-    process.execPath,
-    [opts.bundle, '--name', opts.name, '--data-dir', opts.dataDir, ...opts.args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const errLines: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => {
-    errLines.push(l);
-    if (errLines.length > 200) errLines.shift();
-  });
-  const ready = new Promise<{ contactLink: string }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`headless ${opts.name} exited (${code}) before ready`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { event?: string; contactLink?: string };
-        if (msg.event === 'ready' && typeof msg.contactLink === 'string')
-          resolve({ contactLink: msg.contactLink });
-      } catch {
-        // not a JSON line
-      }
-    });
-  });
-  ready.catch(() => undefined);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    name: opts.name,
-    ready,
-    stderrTail: () => errLines.slice(-40).join('\n'),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  const argv = [opts.bundle, '--name', opts.name, '--data-dir', opts.dataDir, ...opts.args];
+  const c = spawnJsonChild(`headless ${opts.name}`, argv);
+  return { name: opts.name, ready: c.event('ready'), stderrTail: c.stderrTail, stop: c.stop };
 }

@@ -4,6 +4,7 @@ import type WebSocket from 'ws';
 import { ChattorError, isChattorError } from '../../shared/util/errors.js';
 import { LocalOp, decodeLocalBinary, encodeLocalBinary } from '../../shared/wire/local-binary.js';
 import type { Logger } from '../log.js';
+import { wsBytes } from '../ws-bytes.js';
 import { errorMessage } from '../log.js';
 import type { LinkInfo } from '../peers/links.js';
 
@@ -44,7 +45,7 @@ export class LocalHub {
     ws.on('close', () => this.clients.delete(ws));
     ws.on('error', (e) => this.deps.log.debug('local socket error', { reason: errorMessage(e) }));
     ws.on('message', (data, isBinary) => {
-      const bytes = toBytes(data);
+      const bytes = wsBytes(data);
       if (isBinary) this.onBinary(ws, bytes);
       else void this.onCommand(ws, bytes);
     });
@@ -121,10 +122,4 @@ export class LocalHub {
         throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
     }
   }
-}
-
-function toBytes(data: WebSocket.RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

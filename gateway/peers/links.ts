@@ -14,6 +14,7 @@ import {
 } from '../../shared/wire/frame.js';
 import { ChattorError } from '../../shared/util/errors.js';
 import type { Logger } from '../log.js';
+import { wsBytes } from '../ws-bytes.js';
 import { errorMessage } from '../log.js';
 import { backoffDelay } from './backoff.js';
 import {
@@ -280,7 +281,7 @@ export class LinkManager {
       ws.close(1003, 'binary frames only');
       return;
     }
-    const bytes = toBytes(data);
+    const bytes = wsBytes(data);
     if (!link.frames.take(1) || !link.bytes.take(bytes.length)) {
       const t = this.now();
       if (t - link.lastRateError >= 1000) {
@@ -330,10 +331,4 @@ export class LinkManager {
     this.clearTimers(link);
     this.links.delete(link.info.link);
   }
-}
-
-function toBytes(data: WebSocket.RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../gateway/log.js';
 import { TorSupervisor } from '../../gateway/tor/process.js';
 import { startTestGateway } from '../support/gateways.js';
-import { socksConnectRetry } from '../support/socks.js';
+import { dialOnion } from '../support/socks.js';
 import type { Report } from './report.js';
 import { percentile } from './report.js';
 
@@ -107,7 +107,7 @@ export async function benchBackbone(
   process.stdout.write('backbone: raw onion baselines\n');
   const raw = await startRawOnions(clientTorrcLines);
   try {
-    const s = await socksConnectRetry(raw.clientSocks, raw.echoOnion);
+    const s = await dialOnion(raw.clientSocks, raw.echoOnion, 80);
     const rtt = await echoRoundTrips(s, 300);
     s.destroy();
     rawRtt = { median: percentile(rtt, 50), p95: percentile(rtt, 95) };
@@ -120,7 +120,7 @@ export async function benchBackbone(
     report.add({ name: 'raw onion echo RTT p95', value: percentile(rtt, 95), unit: 'ms' });
 
     const total = 64 * 1024 * 1024;
-    const sink = await socksConnectRetry(raw.clientSocks, raw.sinkOnion);
+    const sink = await dialOnion(raw.clientSocks, raw.sinkOnion, 80);
     const header = Buffer.alloc(4);
     header.writeUInt32BE(total);
     const chunk = Buffer.alloc(64 * 1024, 1);
@@ -148,7 +148,7 @@ export async function benchBackbone(
   try {
     const t0 = performance.now();
     const gw = await startTestGateway('bench-start', clientTorrcLines);
-    const s = await socksConnectRetry(dialer.clientSocks, gw.contactOnion, 180_000);
+    const s = await dialOnion(dialer.clientSocks, gw.contactOnion, 80, 180_000);
     const ms = performance.now() - t0;
     s.destroy();
     await gw.dispose();

@@ -9,7 +9,7 @@ import {
 } from '../../shared/wire/frame.js';
 import { LocalClient } from '../support/local-client.js';
 import { startTestGateway } from '../support/gateways.js';
-import { socksConnect, socksConnectRetry } from '../support/socks.js';
+import { dialOnion, socks5Connect } from '../support/socks.js';
 import type { SocksError } from '../support/socks.js';
 import type { TestGateway } from '../support/gateways.js';
 
@@ -96,12 +96,12 @@ describe('gateway backbone on the private Tor network', () => {
   it('refuses garbage and oversized frames from a raw SOCKS client while a real link keeps working', async () => {
     const [linkA, linkB] = await linkAtoB();
     // 1. Not even HTTP: the listener drops it.
-    const raw = await socksConnect(a.socksPort, b.contactOnion);
+    const raw = await socks5Connect(a.socksPort, `${b.contactOnion}.onion`, 80);
     const rawClosed = new Promise<void>((r) => raw.once('close', () => r()));
     raw.write(Buffer.from('\x00\x01garbage that is not a websocket\r\n\r\n'));
     await rawClosed;
     // 2. A WebSocket without the peer subprotocol: refused with 400.
-    const http = await socksConnect(a.socksPort, b.contactOnion);
+    const http = await socks5Connect(a.socksPort, `${b.contactOnion}.onion`, 80);
     const answer = new Promise<string>((r) => http.once('data', (d: Buffer) => r(d.toString('latin1'))));
     http.write(
       `GET /peer HTTP/1.1\r\nHost: ${b.contactOnion}.onion\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -152,21 +152,21 @@ describe('gateway backbone on the private Tor network', () => {
 
   it('rotates the handle onion, and the old address stops answering', async () => {
     const before = b.handleOnion;
-    const probe = await socksConnect(a.socksPort, before);
+    const probe = await socks5Connect(a.socksPort, `${before}.onion`, 80);
     probe.destroy();
     const done = await cb.command('RotateHandle');
     const next = done.onion as string;
     expect(next).not.toBe(before);
     await cb.waitForEvent((e) => e.t === 'OnionPublished' && e.kind === 'handle' && e.onion === next);
     // The new one answers (retry while its descriptor propagates)…
-    (await socksConnectRetry(a.socksPort, next)).destroy();
+    (await dialOnion(a.socksPort, next, 80)).destroy();
     // …and the old one does not: tor answers with an onion error code (0xF0–0xF7) or a failure.
-    const err = await socksConnect(a.socksPort, before).then(
+    const err = await socks5Connect(a.socksPort, `${before}.onion`, 80).then(
       (s) => (s.destroy(), null),
       (e: SocksError) => e,
     );
     expect(err).not.toBeNull();
-    expect(err!.socksCode).toBeGreaterThan(0);
+    expect(err!.reply).toBeGreaterThan(0);
     b.handleOnion = next;
   });
 
