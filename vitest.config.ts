@@ -11,6 +11,7 @@ const lib = fileURLToPath(new URL('./web/lib', import.meta.url));
 const runtimeNeutral = [
   'shared/crypto/**/*.spec.ts',
   'shared/wire/**/*.spec.ts',
+  'shared/mailbox/**/*.spec.ts',
   'shared/protocol/**/*.spec.ts',
   'shared/zk/**/*.spec.ts',
 ];

@@ -6,9 +6,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ChattorError } from '../shared/util/errors.js';
+import { MAX_BYTES, MAX_ENVELOPES, TTL_DAYS } from '../shared/wire/mailbox.js';
 import type { TorConfig } from './node.js';
 
 export const DEFAULT_UI_PORT = 7780;
+const MIB = 1024 * 1024;
 
 export interface GatewayOptions {
   name: string;
@@ -17,6 +19,10 @@ export interface GatewayOptions {
   staticDir: string;
   tor: TorConfig;
   handleRotateMs: number;
+  /** §5.6: envelope lifetime, and the holder-wide limits. */
+  mailboxTtlDays: number;
+  mailboxMaxEnvelopes: number;
+  mailboxMaxBytes: number;
   json: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -57,6 +63,9 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       'tor-control-port': { type: 'string' },
       'tor-cookie': { type: 'string' },
       'handle-rotate-minutes': { type: 'string' },
+      'mailbox-ttl-days': { type: 'string' },
+      'mailbox-max-envelopes': { type: 'string' },
+      'mailbox-max-mib': { type: 'string' },
       json: { type: 'boolean', default: false },
       'log-level': { type: 'string' },
     },
@@ -102,6 +111,15 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     staticDir: values.static ? resolve(values.static) : join(packageRoot(), 'build'),
     tor,
     handleRotateMs: int(values['handle-rotate-minutes'], 'handle-rotate-minutes', 360, 0, 10080) * 60_000,
+    mailboxTtlDays: int(values['mailbox-ttl-days'], 'mailbox-ttl-days', TTL_DAYS, 1, 365),
+    mailboxMaxEnvelopes: int(
+      values['mailbox-max-envelopes'],
+      'mailbox-max-envelopes',
+      MAX_ENVELOPES,
+      1,
+      10_000_000,
+    ),
+    mailboxMaxBytes: int(values['mailbox-max-mib'], 'mailbox-max-mib', MAX_BYTES / MIB, 1, 1024 * 1024) * MIB,
     json: values.json ?? false,
     logLevel: level as GatewayOptions['logLevel'],
   };

@@ -8,6 +8,9 @@ import { createApp } from './http/app.js';
 import type { GuardConfig } from './http/guard.js';
 import { createStaticSite } from './http/static.js';
 import { LocalHub } from './local/hub.js';
+import { MailboxService } from './mailbox/service.js';
+import { DAY_MS, MailboxStore } from './mailbox/store.js';
+import type { MailboxLimits } from './mailbox/store.js';
 import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 import { OnionManager } from './onions.js';
@@ -32,8 +35,16 @@ export interface NodeConfig {
   tor: TorConfig;
   /** Handle onion rotation period; 0 disables the schedule (rotation on command still works). */
   handleRotateMs: number;
+  /** Envelope lifetime at this holder (§5.6), default 14. */
+  mailboxTtlDays?: number;
+  /** Holder-wide mailbox limits (§5.6), defaults 200,000 envelopes and 2 GiB. */
+  mailboxMaxEnvelopes?: number;
+  mailboxMaxBytes?: number;
   log: Logger;
 }
+
+/** Expired envelopes are deleted at start and this often (§5.6). */
+export const MAILBOX_SWEEP_MS = 10 * 60_000;
 
 export interface NodeStatus {
   version: string;
@@ -51,6 +62,8 @@ export interface ChattorNode {
   tor: TorSupervisor;
   onions: OnionManager;
   links: LinkManager;
+  /** null if the store could not be opened (the node runs on, holding no mail). */
+  mailbox: MailboxStore | null;
   whenReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,6 +79,23 @@ async function loadOrCreateToken(dataDir: string): Promise<string> {
   const token = toBase64Url(new Uint8Array(randomBytes(32)));
   await writeFile(path, token + '\n', { mode: 0o600 });
   return token;
+}
+
+/**
+ * Opens the holder's store. A store that cannot be opened (a damaged file, a missing native module)
+ * must not keep the node from chatting: it is logged, and mailbox requests are answered UNAVAILABLE.
+ */
+function openMailbox(cfg: NodeConfig, log: Logger): MailboxStore | null {
+  const limits: Partial<MailboxLimits> = {};
+  if (cfg.mailboxTtlDays !== undefined) limits.ttlMs = cfg.mailboxTtlDays * DAY_MS;
+  if (cfg.mailboxMaxEnvelopes !== undefined) limits.maxEnvelopes = cfg.mailboxMaxEnvelopes;
+  if (cfg.mailboxMaxBytes !== undefined) limits.maxBytes = cfg.mailboxMaxBytes;
+  try {
+    return MailboxStore.open({ dataDir: cfg.dataDir, limits });
+  } catch (e) {
+    log.error('mailbox store unavailable; holding no mail', { reason: errorMessage(e) });
+    return null;
+  }
 }
 
 export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
@@ -86,9 +116,24 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     }
   };
 
+  const mailbox = openMailbox(cfg, log.child('mailbox'));
+  const mailboxService = new MailboxService({ store: mailbox, log: log.child('mailbox') });
+  const sweep = () => {
+    try {
+      const n = mailbox?.sweep() ?? 0;
+      if (n > 0) log.info('expired envelopes deleted', { count: n });
+    } catch (e) {
+      log.warn('mailbox sweep failed', { reason: errorMessage(e) });
+    }
+  };
+  sweep();
+  const sweepTimer = setInterval(sweep, MAILBOX_SWEEP_MS);
+  sweepTimer.unref();
+
   // eslint-disable-next-line prefer-const
   let hub: LocalHub | undefined;
   const links = new LinkManager({
+    mailbox: mailboxService,
     socksPort: () => (tor?.state === 'ready' ? (tor.socksPort ?? null) : null),
     hasClient: () => hub?.hasClient() ?? false,
     log: log.child('peers'),
@@ -138,7 +183,13 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     },
   });
 
-  hub = new LocalHub({ links, status, rotateHandle: () => onions.rotateHandle(), log: log.child('local') });
+  hub = new LocalHub({
+    links,
+    status,
+    rotateHandle: () => onions.rotateHandle(),
+    mailbox,
+    log: log.child('local'),
+  });
   const guard: GuardConfig = { port: cfg.uiPort, token };
   const app = createApp({ guard, site: createStaticSite(cfg.staticDir), status });
   const server = await startLocalServer({ port: cfg.uiPort, app, guard, hub });
@@ -200,6 +251,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     tor,
     onions,
     links,
+    mailbox,
     async whenReady(timeoutMs = 120_000) {
       await tor.whenBootstrapped(timeoutMs);
       publishIfNeeded();
@@ -212,9 +264,11 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     },
     async stop() {
       if (rotateTimer) clearInterval(rotateTimer);
+      clearInterval(sweepTimer);
       links.closeAll();
       hub?.closeAll();
       await Promise.allSettled([contactListener.close(), handleListener.close(), server.close()]);
+      mailbox?.close();
       await tor.stop();
     },
   };

@@ -3,7 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { ChatEngineApi, ChatMessage, Contact, EngineEvent } from '../shared/protocol/api.js';
+import type {
+  ChatEngineApi,
+  ChatMessage,
+  Contact,
+  EngineEvent,
+  EngineOptions,
+} from '../shared/protocol/api.js';
 import { ChatEngine } from '../shared/protocol/engine.js';
 import { GatewayClient } from '../web/lib/transport/gateway-client.js';
 import type { WebSocketLike } from '../web/lib/transport/gateway-client.js';
@@ -18,6 +24,11 @@ export interface HeadlessOptions {
   /** Where the engine's SQLite database lives (default `<dataDir>/headless.db`). */
   storagePath?: string;
   onError?: (e: unknown) => void;
+  /** Engine tuning (tests, the mass relay): mail timing, hold-for-friends, outbox retry. */
+  engineOptions?: Pick<
+    EngineOptions,
+    'depositAfterMs' | 'fetchEveryMs' | 'mailTtlMs' | 'holdForFriends' | 'retryMs'
+  >;
 }
 
 export interface HeadlessNode {
@@ -59,7 +70,7 @@ export async function startHeadlessNode(opts: HeadlessOptions, bot: BotHandlers 
   });
   client.start();
   const transport = new GatewayEngineTransport(client, { status: () => status, onError: opts.onError });
-  const engine = new ChatEngine({ storage, transport });
+  const engine = new ChatEngine({ ...opts.engineOptions, storage, transport });
   if (!(await engine.hasIdentity())) await engine.createIdentity(opts.displayName);
 
   const node: HeadlessNode = {

@@ -1,6 +1,7 @@
-// The local link's gateway side, docs/protocol.md §2.2: JSON commands from the browser, past-tense
-// events to it, and binary frames both ways. Frames stay opaque here.
+// The local link's gateway side, docs/protocol.md §2.2 and §5.8: JSON commands from the browser,
+// past-tense events to it, and binary frames both ways. Frames stay opaque here.
 import type WebSocket from 'ws';
+import { fromHex, toBase64Url } from '../../shared/util/bytes.js';
 import { ChattorError, isChattorError } from '../../shared/util/errors.js';
 import { LocalOp, decodeLocalBinary, encodeLocalBinary } from '../../shared/wire/local-binary.js';
 import type { Logger } from '../log.js';
@@ -9,16 +10,36 @@ import { errorMessage } from '../log.js';
 import type { LinkInfo } from '../peers/links.js';
 
 export interface HubLinks {
-  dial(onion: string): number;
+  dial(onion: string, options?: { isolated?: boolean }): number;
   close(link: number): boolean;
   send(link: number, frame: Uint8Array): void;
+}
+
+/** The holder's mailbox accounts (§5.8), as MailboxStore offers them; the hub never sees envelopes. */
+export interface HubMailbox {
+  /** `keyId || publicKey` of the token key. */
+  readonly okey: Uint8Array;
+  /** Registers SHA-256(cap); idempotent. */
+  openAccount(capHash: Uint8Array): void;
+  closeAccount(capHash: Uint8Array): unknown;
+  stats(): { accounts: number; envelopes: number; bytes: number; oldestAt: number | null };
 }
 
 export interface HubDeps {
   links: HubLinks;
   status: () => unknown;
   rotateHandle: () => Promise<string>;
+  /** null when the mailbox store could not be opened: its commands fail with E_MAILBOX. */
+  mailbox?: HubMailbox | null;
   log: Logger;
+}
+
+const CAP_HASH_RE = /^[0-9a-f]{64}$/;
+
+function capHashOf(c: Record<string, unknown>): Uint8Array {
+  if (typeof c.capHash !== 'string' || !CAP_HASH_RE.test(c.capHash))
+    throw new ChattorError('E_BAD_INPUT', 'capHash must be 64 lower-case hex digits');
+  return fromHex(c.capHash, 'capHash');
 }
 
 export type GatewayEvent =
@@ -105,19 +126,37 @@ export class LocalHub {
     }
   }
 
+  private mailbox(): HubMailbox {
+    if (!this.deps.mailbox)
+      throw new ChattorError('E_MAILBOX', 'this node cannot hold mail (store unavailable)');
+    return this.deps.mailbox;
+  }
+
   private async run(c: Record<string, unknown>): Promise<object> {
     switch (c.t) {
       case 'GetStatus':
         return { status: this.deps.status() };
       case 'DialPeer':
         if (typeof c.onion !== 'string') throw new ChattorError('E_BAD_INPUT', 'onion must be a string');
-        return { link: this.deps.links.dial(c.onion) };
+        if (c.isolated !== undefined && typeof c.isolated !== 'boolean')
+          throw new ChattorError('E_BAD_INPUT', 'isolated must be a boolean');
+        return { link: this.deps.links.dial(c.onion, { isolated: c.isolated === true }) };
       case 'ClosePeer':
         if (typeof c.link !== 'number') throw new ChattorError('E_BAD_INPUT', 'link must be a number');
         if (!this.deps.links.close(c.link)) throw new ChattorError('E_UNKNOWN_LINK', 'no such link');
         return {};
       case 'RotateHandle':
         return { onion: await this.deps.rotateHandle() };
+      case 'OpenMailboxAccount': {
+        const mailbox = this.mailbox();
+        mailbox.openAccount(capHashOf(c));
+        return { okey: toBase64Url(mailbox.okey) };
+      }
+      case 'CloseMailboxAccount':
+        this.mailbox().closeAccount(capHashOf(c));
+        return {};
+      case 'GetMailboxStats':
+        return { stats: this.mailbox().stats() };
       default:
         throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
     }

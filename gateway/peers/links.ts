@@ -1,6 +1,8 @@
 // Peer links, docs/protocol.md §1: dialing onions through tor's SOCKS port, accepting links from our
 // onion listeners, frame checks, rate limits, keep-alive and redial. Frames are never interpreted
-// beyond the outer header.
+// beyond the outer header, except that mailbox requests (§5.5) go to the mailbox service, which
+// answers on the same link, and isolated links (§5.6) dial with SOCKS credentials of their own.
+import { randomBytes } from 'node:crypto';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import WebSocket from 'ws';
 import {
@@ -10,8 +12,11 @@ import {
   PeerErrorCode,
   decodeFrame,
   encodeErrorFrame,
+  isMailboxRequestKind,
   peerErrorFor,
 } from '../../shared/wire/frame.js';
+import type { Frame, MailboxRequestKind } from '../../shared/wire/frame.js';
+import { MAILBOX_RATE, MbxErrorCode, encodeMbxErrorFrame } from '../../shared/wire/mailbox.js';
 import { ChattorError } from '../../shared/util/errors.js';
 import type { Logger } from '../log.js';
 import { wsBytes } from '../ws-bytes.js';
@@ -43,8 +48,13 @@ export interface LinkInfo {
 export interface LinkEvents {
   connected(info: LinkInfo): void;
   closed(link: number, reason: string, willRetry: boolean): void;
-  /** A checked DATA, ACK or ERROR frame for the browser. */
+  /** A checked DATA, ACK, ERROR or mailbox reply frame for the browser. */
   frame(link: number, frame: Uint8Array): void;
+}
+
+/** Answers one mailbox request frame with one reply frame (gateway/mailbox/service.ts). */
+export interface MailboxHandler {
+  handle(kind: MailboxRequestKind, stream: number, body: Uint8Array): Uint8Array;
 }
 
 export interface LinkManagerDeps {
@@ -60,6 +70,8 @@ export interface LinkManagerDeps {
    * restarted, a cached descriptor names dead introduction points and dials can hang for minutes.
    */
   refreshOnion?: (onion: string) => void;
+  /** Answers mailbox requests (§5.5); without it they get ERROR UNSUPPORTED_KIND. */
+  mailbox?: MailboxHandler;
 }
 
 interface Link {
@@ -74,9 +86,16 @@ interface Link {
   bytes: TokenBucket;
   errors: number;
   lastRateError: number;
+  mailbox: TokenBucket;
+  lastMailboxRateError: number;
+  /** For isolated links (§5.6): `user:password@`, fixed for the link's life (its redials too). */
+  socksAuth: string;
 }
 
 const ONION_RE = /^([a-z2-7]{56})(\.onion)?$/;
+
+/** 16 random bytes as hex: one half of an isolated link's SOCKS credentials. */
+const randomHex = (): string => randomBytes(16).toString('hex');
 
 export function normalizeOnion(onion: string): string {
   const m = ONION_RE.exec(onion.trim().toLowerCase());
@@ -100,13 +119,20 @@ export class LinkManager {
     return [...this.links.values()].map((l) => ({ ...l.info }));
   }
 
-  /** Keeps a link to `onion` (reusing an existing outbound one) and returns its id. */
-  dial(onion: string): number {
+  /**
+   * Keeps a link to `onion` and returns its id. A plain dial reuses an existing plain outbound link;
+   * `isolated: true` always makes a new link whose SOCKS connections carry fresh random credentials,
+   * so tor (IsolateSOCKSAuth, on by default) gives it circuits of its own (§5.6). It is never reused.
+   */
+  dial(onion: string, options: { isolated?: boolean } = {}): number {
     const id = normalizeOnion(onion);
-    for (const l of this.links.values())
-      if (l.info.direction === 'out' && l.info.onion === id && l.wanted) return l.info.link;
+    const isolated = options.isolated === true;
+    if (!isolated)
+      for (const l of this.links.values())
+        if (l.info.direction === 'out' && l.info.onion === id && l.wanted && !l.socksAuth) return l.info.link;
     if (this.links.size >= MAX_LINKS) throw new ChattorError('E_RATE_LIMITED', 'too many peer links');
     const link = this.newLink({ link: this.nextId++, direction: 'out', onion: id, open: false });
+    if (isolated) link.socksAuth = `${randomHex()}:${randomHex()}@`;
     link.wanted = true;
     this.enqueueDial(link);
     return link.info.link;
@@ -167,6 +193,9 @@ export class LinkManager {
       bytes: new TokenBucket(RATE_BYTES.perSecond, RATE_BYTES.burst, this.now),
       errors: 0,
       lastRateError: 0,
+      mailbox: new TokenBucket(MAILBOX_RATE.perSecond, MAILBOX_RATE.burst, this.now),
+      lastMailboxRateError: 0,
+      socksAuth: '',
     };
     this.links.set(info.link, link);
     return link;
@@ -197,7 +226,7 @@ export class LinkManager {
       this.scheduleRedial(link, 'tor is not ready');
       return;
     }
-    const agent = new SocksProxyAgent(`socks5h://127.0.0.1:${socksPort}`, {
+    const agent = new SocksProxyAgent(`socks5h://${link.socksAuth}127.0.0.1:${socksPort}`, {
       timeout: this.deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
     });
     const ws = new WebSocket(`ws://${link.info.onion}.onion${PEER_PATH}`, [PEER_SUBPROTOCOL], {
@@ -294,11 +323,17 @@ export class LinkManager {
       this.protocolError(link, ws, PeerErrorCode.TOO_LARGE, 'frame too large');
       return;
     }
-    let kind: number;
+    let frame: Frame;
     try {
-      kind = decodeFrame(bytes).kind;
+      frame = decodeFrame(bytes);
     } catch (e) {
       this.protocolError(link, ws, peerErrorFor(e), errorMessage(e));
+      return;
+    }
+    const kind = frame.kind;
+    if (isMailboxRequestKind(kind)) {
+      // Answered here whether or not a browser is attached; never forwarded to it.
+      this.onMailboxRequest(link, ws, kind, frame);
       return;
     }
     if (kind === FrameKind.DATA && !this.deps.hasClient()) {
@@ -306,6 +341,38 @@ export class LinkManager {
       return;
     }
     this.deps.events.frame(link.info.link, bytes);
+  }
+
+  private onMailboxRequest(link: Link, ws: WebSocket, kind: MailboxRequestKind, frame: Frame): void {
+    const mailbox = this.deps.mailbox;
+    if (!mailbox) {
+      this.reply(link, ws, PeerErrorCode.UNSUPPORTED_KIND, 'this node holds no mail');
+      return;
+    }
+    if (!link.mailbox.take(1)) {
+      const t = this.now();
+      if (t - link.lastMailboxRateError >= 1000) {
+        link.lastMailboxRateError = t;
+        this.writeFrame(
+          ws,
+          encodeMbxErrorFrame(MbxErrorCode.RATE_LIMITED, 'mailbox rate limit exceeded', frame.stream),
+        );
+      }
+      return;
+    }
+    let reply: Uint8Array;
+    try {
+      reply = mailbox.handle(kind, frame.stream, frame.body);
+    } catch (e) {
+      // The service does not throw; should it, the requester still gets an answer.
+      this.deps.log.warn('mailbox service failed', { link: link.info.link, reason: errorMessage(e) });
+      reply = encodeMbxErrorFrame(MbxErrorCode.UNAVAILABLE, 'the mailbox failed', frame.stream);
+    }
+    this.writeFrame(ws, reply);
+  }
+
+  private writeFrame(ws: WebSocket, frame: Uint8Array): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true });
   }
 
   private protocolError(link: Link, ws: WebSocket, code: PeerErrorCode, reason: string): void {

@@ -35,6 +35,8 @@ export interface ChatMessage {
   /** Sender's per-conversation sequence number (1, 2, …): the display order for one sender. */
   seq: number;
   state: DeliveryState;
+  /** 'mailbox': received from (in) or left at (out) a friend's mailbox (§5.7), not delivered directly. */
+  via?: 'mailbox';
 }
 
 /** What the engine keeps; the PWA implements it on dexie, the headless node on a file/SQLite. */
@@ -82,6 +84,32 @@ export interface OutboxItem {
    * removed, card-update): kept until the peer's delivered receipt. 'receipt': deleted once written.
    */
   kind?: 'message' | 'request' | 'control' | 'receipt';
+  /** When a holder confirmed storing it (§5.7): never deposited again, still sent directly. */
+  depositedAt?: number;
+}
+
+/** Counts and sizes of what this node's gateway holds for friends (§5.8); never whose or what. */
+export interface MailboxStats {
+  accounts: number;
+  envelopes: number;
+  bytes: number;
+  oldestAt: number | null;
+}
+
+/** One isolated link to a holder's gateway for mailbox requests (§5.5–5.6). */
+export interface MailboxSession {
+  /** Sends a request frame of `kind` and resolves with the reply frame's kind and body. */
+  request(kind: number, body: Uint8Array): Promise<{ kind: number; body: Uint8Array }>;
+  close(): void;
+}
+
+/** The mailbox side of the transport: sessions to holders, and this node's own store (§5.8). */
+export interface MailboxTransport {
+  /** Opens an isolated link to `onion` and resolves once it is open (E_UNREACHABLE on timeout). */
+  connect(onion: string): Promise<MailboxSession>;
+  openAccount(capHash: string): Promise<string>;
+  closeAccount(capHash: string): Promise<void>;
+  stats(): Promise<MailboxStats>;
 }
 
 /** The engine's view of its gateway (the local link): links are opaque numbers. */
@@ -99,6 +127,8 @@ export interface EngineTransport {
   onLink(handler: (e: { link: number; open: boolean; onion?: string }) => void): () => void;
   /** The node's own contact onion once published. */
   contactOnion(): string | undefined;
+  /** Offline mail (§5); without it the engine neither holds, deposits nor fetches mail. */
+  readonly mailbox?: MailboxTransport;
 }
 
 export type EngineEvent =
@@ -106,6 +136,8 @@ export type EngineEvent =
   | { t: 'ContactRemoved'; contactId: Id }
   | { t: 'MessageAdded'; message: ChatMessage }
   | { t: 'MessageChanged'; message: ChatMessage }
+  /** Holders, hosting or held counts changed (§5); read `mailboxStatus()` again. */
+  | { t: 'MailboxChanged' }
   /** A peer sent something invalid (or replayed); diagnostic, the conversation continues. */
   | { t: 'ProtocolError'; code: string; message: string; contactId?: Id };
 
@@ -127,6 +159,28 @@ export interface EngineOptions {
   kem?: boolean;
   /** Outbox resend interval while a link is open, ms. Default 30,000. */
   retryMs?: number;
+  /** Hold mail for friends who ask (§5.2). Default true. */
+  holdForFriends?: () => boolean;
+  /** How long a message waits for a delivered receipt before it is deposited (§5.7). Default 20,000. */
+  depositAfterMs?: number;
+  /** How often mail is fetched from the holders while running (§5.7). Default 300,000. */
+  fetchEveryMs?: number;
+  /** Envelope lifetime at holders, for the fetch window (§5.3). Default 14 days. */
+  mailTtlMs?: number;
+}
+
+export type HolderState = 'asked' | 'holding' | 'refused';
+
+export interface MailboxStatus {
+  /** true: the engine picks up to 3 online friends itself; false: the user's list. */
+  auto: boolean;
+  holders: { contactId: Id; state: HolderState }[];
+  /** Friends this node holds mail for. */
+  hosting: Id[];
+  /** Friends whose mailboxes this node knows (it can leave them mail while they are offline). */
+  mailTo: Id[];
+  /** What this node's gateway holds (counts and sizes only), if it can tell. */
+  held?: MailboxStats;
 }
 
 /** At-rest protection for a secret the engine stores (the PWA's key vault, docs/protocol.md §4.3). */
@@ -169,5 +223,10 @@ export interface ChatEngineApi {
   renameFriend(contactId: Id, alias: string): Promise<void>;
   sendMessage(contactId: Id, body: string): Promise<ChatMessage>;
   markRead(contactId: Id): Promise<void>;
+  mailboxStatus(): Promise<MailboxStatus>;
+  /** The friends to ask to hold mail (at most 5), or 'auto' (§5.2). */
+  setMailboxHolders(holders: Id[] | 'auto'): Promise<void>;
+  /** Asks every holder for waiting mail now; resolves with the number of envelopes processed. */
+  fetchMail(): Promise<number>;
   on(handler: (e: EngineEvent) => void): () => void;
 }

@@ -18,6 +18,7 @@ import type {
 } from './api.js';
 import { encodeMsgBody, randomId } from './body.js';
 import type { Keys } from './keys.js';
+import type { MailAgent } from './mail.js';
 import { encodePayload, type Payload } from './payload.js';
 import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
 
@@ -45,6 +46,9 @@ export class Core {
   readonly kem: boolean;
   readonly storageKeyHook: (() => Promise<SymmetricKey>) | undefined;
   readonly identityBox: SecretBox | undefined;
+  readonly holdForFriends: (() => boolean) | undefined;
+  /** Offline mail (§5), when the transport has a mailbox side; set by the engine. */
+  mail: MailAgent | undefined;
   readonly serial = new Serial();
   readonly limiter = new RequestLimiter();
   keys: Keys | undefined;
@@ -67,6 +71,7 @@ export class Core {
     this.kem = o.kem ?? true;
     this.storageKeyHook = o.storageKey;
     this.identityBox = o.identityBox;
+    this.holdForFriends = o.holdForFriends;
   }
 
   get k(): Keys {

@@ -4,7 +4,16 @@ import { contactCardFromLink, contactCardToLink } from '../crypto/contact-card.j
 import { toBase64Url } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
 import type { IdentitySecrets } from '../crypto/identity.js';
-import type { ChatEngineApi, ChatMessage, Contact, EngineEvent, EngineOptions, Id, Profile } from './api.js';
+import type {
+  ChatEngineApi,
+  ChatMessage,
+  Contact,
+  EngineEvent,
+  EngineOptions,
+  Id,
+  MailboxStatus,
+  Profile,
+} from './api.js';
 import { randomId } from './body.js';
 import { dropOutbox, forgetContact } from './cards.js';
 import { Core } from './core.js';
@@ -19,6 +28,7 @@ import {
   type KeyOptions,
 } from './keys.js';
 import { startLinks } from './links.js';
+import { MailAgent } from './mail.js';
 import { isText, MAX_BODY_CHARS } from './payload.js';
 import { markRead, sendFriendRequest, sendMessage } from './outbound.js';
 
@@ -28,6 +38,8 @@ export class ChatEngine implements ChatEngineApi {
 
   constructor(options: EngineOptions) {
     this.core = new Core(options);
+    const mail = new MailAgent(this.core, (body) => handleBody(this.core, null, body), options);
+    if (mail.enabled) this.core.mail = mail;
   }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
@@ -73,6 +85,7 @@ export class ChatEngine implements ChatEngineApi {
       const c = this.core;
       c.keys = await loadKeys(c.storage, c.storageKeyHook, c.identityBox);
       this.stopLinks = await startLinks(c, (link, body) => handleBody(c, link, body));
+      c.mail?.start();
     });
   }
 
@@ -81,6 +94,7 @@ export class ChatEngine implements ChatEngineApi {
     await this.run(async () => {
       this.stopLinks?.();
       this.stopLinks = undefined;
+      this.core.mail?.stop();
     });
     await this.core.serial.idle();
     this.core.forgetKeys();
@@ -119,6 +133,7 @@ export class ChatEngine implements ChatEngineApi {
     await this.core.saveContact({ ...c, state: 'friend', updatedAt: this.core.now() });
     await sendAccept(this.core, peer);
     await this.core.refreshOnline(contactId);
+    this.core.mail?.friendAdded(contactId);
   }
 
   declineFriendRequest(contactId: Id): Promise<void> {
@@ -142,6 +157,7 @@ export class ChatEngine implements ChatEngineApi {
       });
       this.core.forgetSession(contactId);
       this.core.replyLinks.delete(contactId);
+      await this.core.mail?.forget(contactId);
       await this.core.saveContact({ ...c, state: 'blocked', online: false, updatedAt: this.core.now() });
     });
   }
@@ -166,6 +182,7 @@ export class ChatEngine implements ChatEngineApi {
           },
         },
       );
+      await this.core.mail?.forget(contactId);
       this.core.emit({ t: 'ContactRemoved', contactId });
     });
   }
@@ -199,6 +216,25 @@ export class ChatEngine implements ChatEngineApi {
       await this.contact(contactId);
       await markRead(this.core, contactId);
     });
+  }
+
+  mailboxStatus(): Promise<MailboxStatus> {
+    return this.run(async () => {
+      if (!this.core.mail) return { auto: true, holders: [], hosting: [], mailTo: [] };
+      return this.core.mail.status();
+    });
+  }
+
+  setMailboxHolders(holders: Id[] | 'auto'): Promise<void> {
+    return this.run(async () => {
+      if (!this.core.keys) throw new ChattorError('E_STATE', 'engine not started');
+      if (!this.core.mail) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no mailbox');
+      await this.core.mail.setHolders(holders);
+    });
+  }
+
+  fetchMail(): Promise<number> {
+    return this.core.mail?.fetch() ?? Promise.resolve(0);
   }
 
   on(handler: (e: EngineEvent) => void): () => void {

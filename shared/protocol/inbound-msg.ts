@@ -4,7 +4,7 @@ import { ratchetDecrypt, decryptError } from '../crypto/ratchet.js';
 import { toHex } from '../util/bytes.js';
 import { ChattorError, missingCaseError } from '../util/errors.js';
 import type { ChatMessage, Contact, DeliveryState, EngineEvent, Id } from './api.js';
-import { hashHex } from './body.js';
+import { hashHex, randomId } from './body.js';
 import { checkPeerCard, forgetContact } from './cards.js';
 import type { Core } from './core.js';
 import { decodePayload, type Payload } from './payload.js';
@@ -15,13 +15,15 @@ interface Effects {
   events: EngineEvent[];
   ackId?: Id;
   after: (() => Promise<void>)[];
+  viaMailbox: boolean;
 }
 
 const RANK: Record<DeliveryState, number> = { failed: 0, queued: 0, sent: 1, delivered: 2, read: 3 };
 
+/** `link` null: the body came out of a mailbox envelope (§5.7), not from a link. */
 export async function handleMsg(
   core: Core,
-  link: number,
+  link: number | null,
   sessionId: Uint8Array,
   message: Uint8Array,
   raw: Uint8Array,
@@ -42,18 +44,19 @@ export async function handleMsg(
   if (contact?.state === 'blocked' || contact?.state === 'declined') return; // dropped silently (§4.4)
   if (!contact && !peer.removing) throw decryptError();
   if (seen !== undefined) {
+    if (link === null) return; // the same message came directly as well: already acknowledged
     if (seen) await core.sendPayload(peer, { t: 'receipt', ids: [seen], state: 'delivered' }, { link });
     throw new ChattorError('E_REPLAY', 'duplicate message');
   }
   const opts = { rng: core.rng, now: core.now };
   const decrypted = await ratchetDecrypt(await core.loadSession(peer), message, opts);
-  const newLink = core.replyLinks.get(contactId) !== link;
-  core.replyLinks.set(contactId, link);
+  const newLink = link !== null && core.replyLinks.get(contactId) !== link;
+  if (link !== null) core.replyLinks.set(contactId, link);
   let fx: Effects | undefined;
   let failure: unknown;
   try {
     const payload = decodePayload(decrypted.plaintext);
-    const e: Effects = { writes: [], events: [], after: [] };
+    const e: Effects = { writes: [], events: [], after: [], viaMailbox: link === null };
     await apply(core, peer, contact, payload, e);
     fx = e;
   } catch (err) {
@@ -70,16 +73,29 @@ export async function handleMsg(
     receipt = r.body;
   }
   const sealed = await core.sealSession(peer, state);
+  // A mailbox message's receipt waits in the outbox until the sender is reachable (§5.7).
+  const queued = receipt && link === null ? receipt : undefined;
   await core.storage.transaction(async () => {
     await core.storage.putSession(contactId, sealed);
     await core.storage.addSeen(ctKey, core.now() + SEEN_TTL_MS, fx?.ackId ?? '');
     for (const w of fx?.writes ?? []) await w();
+    if (queued) {
+      const item = {
+        messageId: randomId(core.rng),
+        contactId,
+        body: queued,
+        createdAt: core.now(),
+        attempts: 0,
+      };
+      await core.storage.putOutbox({ ...item, kind: 'receipt' });
+    }
   });
   core.commitSession(contactId, state);
-  if (receipt) core.sendNow(peer, receipt, link);
+  if (receipt && link !== null) core.sendNow(peer, receipt, link);
   for (const e of fx?.events ?? []) core.emit(e);
   if (failure !== undefined) core.protocolError(failure, contactId);
   for (const a of fx?.after ?? []) await a();
+  if (queued) await core.flush(contactId);
   if (newLink) {
     await core.refreshOnline(contactId);
     await core.flush(contactId);
@@ -131,6 +147,43 @@ async function apply(
       fx.events.push({ t: 'ContactChanged', contact: c });
       return;
     }
+    case 'hold':
+    case 'holding':
+    case 'mailto':
+    case 'tokens-low':
+      return applyMail(core, peer, contact, p, fx);
+    default:
+      throw missingCaseError(p);
+  }
+}
+
+/** §5.2 payloads: only between friends; each is acknowledged, then handed to the mail agent. */
+function applyMail(
+  core: Core,
+  peer: PeerRecord,
+  contact: Contact | undefined,
+  p: Payload & { t: 'hold' | 'holding' | 'mailto' | 'tokens-low' },
+  fx: Effects,
+): void {
+  if (contact?.state !== 'friend')
+    throw new ChattorError('E_STATE', `${p.t} from someone who is not a friend`);
+  fx.ackId = p.id;
+  const mail = core.mail;
+  if (!mail) return;
+  switch (p.t) {
+    case 'hold':
+      fx.after.push(() => mail.onHold(peer, p));
+      return;
+    case 'holding':
+      fx.after.push(() => mail.onHolding(peer, contact, p));
+      return;
+    case 'mailto':
+      fx.writes.push(() => mail.onMailto(peer.contactId, p));
+      fx.events.push({ t: 'MailboxChanged' });
+      return;
+    case 'tokens-low':
+      fx.after.push(async () => mail.onTokensLow(peer.contactId));
+      return;
     default:
       throw missingCaseError(p);
   }
@@ -148,6 +201,7 @@ function becomeFriend(core: Core, peer: PeerRecord, contact: Contact, fx: Effect
   fx.writes.push(() => core.putPeer({ ...peer, onion: c.contactOnion }));
   if (requestId) fx.writes.push(() => core.storage.deleteOutbox(requestId));
   fx.events.push({ t: 'ContactChanged', contact: c });
+  fx.after.push(async () => core.mail?.friendAdded(c.id));
   return c;
 }
 
@@ -179,6 +233,7 @@ async function applyMsg(
     receivedAt: now,
     seq: p.seq,
     state: 'delivered',
+    ...(fx.viaMailbox ? { via: 'mailbox' as const } : {}),
   };
   const held = [...peer.held, msg].sort((a, b) => a.seq - b.seq);
   let nextSeqIn = peer.nextSeqIn;

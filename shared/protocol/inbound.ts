@@ -13,12 +13,14 @@ import { decodePayload } from './payload.js';
 import { DECLINE_MEMORY_MS, newPeer, REQUEST_SEEN_FOREVER, sidKey, type PeerRecord } from './state.js';
 
 /** The frame handler: never throws; every failure becomes a ProtocolError event. */
-export async function handleBody(core: Core, link: number, bytes: Uint8Array): Promise<void> {
+/** `link` null: the body came out of a mailbox envelope (§5.7). */
+export async function handleBody(core: Core, link: number | null, bytes: Uint8Array): Promise<void> {
   try {
-    if (!core.links.has(link)) core.links.set(link, { open: true });
+    if (link !== null && !core.links.has(link)) core.links.set(link, { open: true });
     const body = decodeBody(bytes);
     switch (body.type) {
       case 'REQUEST':
+        if (link === null) throw new ChattorError('E_BAD_INPUT', 'a friend request cannot come by mailbox');
         return await handleRequest(core, link, body);
       case 'MSG':
         return await handleMsg(core, link, body.sessionId, body.message, bytes);

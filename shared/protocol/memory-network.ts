@@ -3,7 +3,22 @@
 // would (§1.5: the link is kept and re-opened when the peer comes back); bodies are delivered
 // asynchronously and in order per link; a node can be taken offline, which drops what is in flight.
 import { ChattorError } from '../util/errors.js';
-import type { EngineTransport } from './api.js';
+import { decodeFrame, encodeFrame, type FrameKind } from '../wire/frame.js';
+import type { EngineTransport, MailboxStats, MailboxTransport } from './api.js';
+
+/** A node's gateway-side mailbox (tests pass the real gateway service over a temporary store). */
+export interface MemoryMailboxHost {
+  /** Answers one mailbox request frame (§5.5) with the reply frame. */
+  handle(frame: Uint8Array): Promise<Uint8Array> | Uint8Array;
+  openAccount(capHash: string): Promise<string> | string;
+  closeAccount(capHash: string): Promise<void> | void;
+  stats(): Promise<MailboxStats> | MailboxStats;
+}
+
+export interface MemoryNetworkOptions {
+  /** Gives every node a mailbox: the host for the node registered under `onion`. */
+  mailbox?: (onion: string) => MemoryMailboxHost;
+}
 
 type LinkEvent = { link: number; open: boolean; onion?: string };
 
@@ -38,8 +53,50 @@ export interface MemoryNetwork {
   readonly stats: { bodies: number; bytes: number };
 }
 
-export function createMemoryNetwork(): MemoryNetwork {
+export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
   const nodes = new Map<string, MemoryNode>();
+  const hosts = new Map<string, MemoryMailboxHost>();
+  const hostOf = (onion: string): MemoryMailboxHost | undefined => {
+    if (!opts.mailbox) return undefined;
+    let h = hosts.get(onion);
+    if (!h) hosts.set(onion, (h = opts.mailbox(onion)));
+    return h;
+  };
+
+  /** Sessions go straight to the holder's host while both nodes are online (no tor, no links). */
+  const mailboxOf = (n: MemoryNode): MailboxTransport | undefined => {
+    const own = hostOf(n.onion);
+    if (!own) return undefined;
+    const reachable = (onion: string): MemoryMailboxHost => {
+      const target = nodes.get(onion);
+      const host = hostOf(onion);
+      if (!n.online || !target?.online || !host)
+        throw new ChattorError('E_DIAL_TIMEOUT', 'the holder could not be reached');
+      return host;
+    };
+    return {
+      async connect(onion) {
+        reachable(onion);
+        let stream = 1;
+        let open = true;
+        return {
+          async request(kind, body) {
+            if (!open) throw new ChattorError('E_UNKNOWN_LINK', 'holder link closed');
+            const frame = encodeFrame({ kind: kind as FrameKind, stream: stream++, body });
+            await Promise.resolve();
+            const reply = decodeFrame(await reachable(onion).handle(frame));
+            return { kind: reply.kind, body: reply.body };
+          },
+          close() {
+            open = false;
+          },
+        };
+      },
+      openAccount: async (capHash) => own.openAccount(capHash),
+      closeAccount: async (capHash) => own.closeAccount(capHash),
+      stats: async () => own.stats(),
+    };
+  };
 
   const node = (onion: string): MemoryNode => {
     let n = nodes.get(onion);
@@ -131,6 +188,7 @@ export function createMemoryNetwork(): MemoryNetwork {
       return () => n.linkHandlers.delete(h);
     },
     contactOnion: () => n.onion,
+    ...(opts.mailbox ? { mailbox: mailboxOf(n) } : {}),
   });
 
   const net: MemoryNetwork = {

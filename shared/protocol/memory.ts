@@ -1,3 +1,3 @@
 // In-memory EngineStorage and network for docs/protocol.md §4 (tests and benchmarks).
 export { MemoryStorage } from './memory-storage.js';
-export { createMemoryNetwork, type MemoryNetwork } from './memory-network.js';
+export { createMemoryNetwork, type MemoryMailboxHost, type MemoryNetwork } from './memory-network.js';

@@ -18,7 +18,25 @@ export type Payload =
   | { t: 'receipt'; ids: Id[]; state: ReceiptState }
   | { t: 'accept'; id: Id; card: string }
   | { t: 'removed'; id: Id }
-  | { t: 'card'; id: Id; card: string };
+  | { t: 'card'; id: Id; card: string }
+  | { t: 'hold'; id: Id; on: boolean }
+  | { t: 'holding'; id: Id; re: Id; cap: string; okey: string }
+  | { t: 'mailto'; id: Id; key: string; secret: string; holders: MailtoHolder[] }
+  | { t: 'tokens-low'; id: Id };
+
+/** One holder in a `mailto` (docs/protocol.md §5.2): its onion, token key and deposit tokens. */
+export interface MailtoHolder {
+  onion: string;
+  okey: string;
+  tokens: string[];
+}
+
+export const MAX_MAILTO_HOLDERS = 5;
+export const MAX_MAILTO_TOKENS = 64;
+const CAP_BYTES = 32;
+const OKEY_BYTES = 40;
+const TOKEN_BYTES = 96;
+const ONION_RE = /^[a-z2-7]{56}$/;
 
 const LONE_SURROGATE = /\p{Cs}/u;
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -35,6 +53,25 @@ export function isText(x: unknown, min: number, max: number): x is string {
 
 function isTime(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** base64url of exactly `n` bytes. */
+function isB64(x: unknown, n: number): x is string {
+  return typeof x === 'string' && x.length === Math.ceil((n * 4) / 3) && B64URL.test(x);
+}
+
+function isMailtoHolder(x: unknown): x is MailtoHolder {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const h = x as Record<string, unknown>;
+  if (Object.keys(h).join() !== 'onion,okey,tokens') return false;
+  return (
+    typeof h.onion === 'string' &&
+    ONION_RE.test(h.onion) &&
+    isB64(h.okey, OKEY_BYTES) &&
+    Array.isArray(h.tokens) &&
+    h.tokens.length <= MAX_MAILTO_TOKENS &&
+    h.tokens.every((t) => isB64(t, TOKEN_BYTES))
+  );
 }
 
 function isCardText(x: unknown): x is string {
@@ -78,8 +115,36 @@ function canonical(o: Record<string, unknown>): Payload {
       need(isCardText(o.card), 'card');
       return { t: o.t, id: o.id as Id, card: o.card as string };
     case 'removed':
+    case 'tokens-low':
       need(isId(o.id), 'id');
-      return { t: 'removed', id: o.id as Id };
+      return { t: o.t, id: o.id as Id };
+    case 'hold':
+      need(isId(o.id), 'id');
+      need(typeof o.on === 'boolean', 'on');
+      return { t: 'hold', id: o.id as Id, on: o.on as boolean };
+    case 'holding': {
+      need(isId(o.id), 'id');
+      need(isId(o.re), 're');
+      const refused = o.cap === '' && o.okey === '';
+      need(refused || (isB64(o.cap, CAP_BYTES) && isB64(o.okey, OKEY_BYTES)), 'cap/okey');
+      const { id, re, cap, okey } = o as Payload & { t: 'holding' };
+      return { t: 'holding', id, re, cap, okey };
+    }
+    case 'mailto': {
+      need(isId(o.id), 'id');
+      need(isB64(o.key, 32), 'key');
+      need(isB64(o.secret, 32), 'secret');
+      const hs = o.holders;
+      need(Array.isArray(hs) && hs.length <= MAX_MAILTO_HOLDERS && hs.every(isMailtoHolder), 'holders');
+      const holders = (hs as MailtoHolder[]).map((h) => ({
+        onion: h.onion,
+        okey: h.okey,
+        tokens: [...h.tokens],
+      }));
+      need(new Set(holders.map((h) => h.onion)).size === holders.length, 'holders');
+      const { id, key, secret } = o as Payload & { t: 'mailto' };
+      return { t: 'mailto', id, key, secret, holders };
+    }
     default:
       throw bad('unknown type');
   }

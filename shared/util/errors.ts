@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'E_LOCKED'
   | 'E_WRONG_PASSWORD'
   | 'E_UNSUPPORTED'
+  | 'E_MAILBOX'
   | 'E_INTERNAL';
 
 export class ChattorError extends Error {

@@ -13,11 +13,14 @@ import {
   decodeFrame,
   encodeErrorFrame,
   encodeFrame,
+  isMailboxReplyKind,
+  isMailboxRequestKind,
   peerErrorFor,
+  reasonBytes,
 } from './frame.js';
 import { LocalOp, decodeLocalBinary, encodeLocalBinary } from './local-binary.js';
 
-const kindArb = fc.constantFrom(FrameKind.DATA, FrameKind.ERROR, FrameKind.ACK);
+const kindArb = fc.constantFrom(...Object.values(FrameKind));
 const frameArb = fc.record({
   kind: kindArb,
   stream: fc.nat({ max: 0xffffffff }),
@@ -122,6 +125,27 @@ describe('frame codec', () => {
     expect(() => decodeErrorBody(new Uint8Array([0]))).toThrow(/length/);
     expect(() => decodeErrorBody(new Uint8Array([0, 1, 0xff]))).toThrow(/UTF-8/);
     expect(FRAME_OVERHEAD).toBe(14);
+    const accents = decodeFrame(encodeErrorFrame(PeerErrorCode.MALFORMED, 'é'.repeat(150)));
+    expect(decodeErrorBody(accents.body).reason).toBe('é'.repeat(100));
+    expect(reasonBytes('aé', 2)).toEqual(new Uint8Array([0x61]));
+  });
+
+  it('knows the mailbox kinds of §5.5, requests apart from replies', () => {
+    const requests = [0x10, 0x11, 0x12, 0x13];
+    const replies = [0x18, 0x19, 0x1a, 0x1b, 0x1f];
+    for (let kind = 0; kind < 256; kind++) {
+      expect(isMailboxRequestKind(kind)).toBe(requests.includes(kind));
+      expect(isMailboxReplyKind(kind)).toBe(replies.includes(kind));
+    }
+    for (const kind of [...requests, ...replies])
+      expect(
+        decodeFrame(encodeFrame({ kind: kind as FrameKind, stream: 9, body: new Uint8Array() })).kind,
+      ).toBe(kind);
+    // The rest of 0x10–0x1f stays unknown until the protocol names it.
+    for (const kind of [0x14, 0x17, 0x1c, 0x1e, 0x20])
+      expect(() => encodeFrame({ kind: kind as FrameKind, stream: 0, body: new Uint8Array() })).toThrow(
+        /unknown/,
+      );
   });
 });
 

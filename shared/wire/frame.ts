@@ -1,5 +1,6 @@
-// Peer frame codec, docs/protocol.md §1.2–1.3. Used by the gateway (routing) and the browser (building
-// DATA frames). It never looks inside a DATA body.
+// Peer frame codec, docs/protocol.md §1.2–1.3 and the mailbox kinds of §5.5. Used by the gateway
+// (routing) and the browser (building DATA frames). It never looks inside a DATA body; mailbox bodies
+// are shared/wire/mailbox.ts.
 import { ChattorError } from '../util/errors.js';
 import { utf8 } from '../util/bytes.js';
 import { crc32 } from './crc32.js';
@@ -18,9 +19,53 @@ export const FrameKind = {
   DATA: 0x01,
   ERROR: 0x02,
   ACK: 0x03,
+  // Mailbox requests (§5.5): answered by the receiving gateway, never forwarded to its browser.
+  ISSUE: 0x10,
+  DEPOSIT: 0x11,
+  FETCH: 0x12,
+  DELETE: 0x13,
+  // Mailbox replies (§5.5): forwarded to the requesting browser like DATA.
+  ISSUED: 0x18,
+  STORED: 0x19,
+  ENVELOPES: 0x1a,
+  DELETED: 0x1b,
+  MBX_ERROR: 0x1f,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(FrameKind));
+
+export type MailboxRequestKind =
+  typeof FrameKind.ISSUE | typeof FrameKind.DEPOSIT | typeof FrameKind.FETCH | typeof FrameKind.DELETE;
+export type MailboxReplyKind =
+  | typeof FrameKind.ISSUED
+  | typeof FrameKind.STORED
+  | typeof FrameKind.ENVELOPES
+  | typeof FrameKind.DELETED
+  | typeof FrameKind.MBX_ERROR;
+
+const MAILBOX_REQUEST_KINDS: ReadonlySet<number> = new Set([
+  FrameKind.ISSUE,
+  FrameKind.DEPOSIT,
+  FrameKind.FETCH,
+  FrameKind.DELETE,
+]);
+const MAILBOX_REPLY_KINDS: ReadonlySet<number> = new Set([
+  FrameKind.ISSUED,
+  FrameKind.STORED,
+  FrameKind.ENVELOPES,
+  FrameKind.DELETED,
+  FrameKind.MBX_ERROR,
+]);
+
+/** A kind the receiving gateway's mailbox service answers (§5.5). */
+export function isMailboxRequestKind(kind: number): kind is MailboxRequestKind {
+  return MAILBOX_REQUEST_KINDS.has(kind);
+}
+
+/** A kind that answers a mailbox request; it goes to the browser that asked (§5.5). */
+export function isMailboxReplyKind(kind: number): kind is MailboxReplyKind {
+  return MAILBOX_REPLY_KINDS.has(kind);
+}
 
 export const PeerErrorCode = {
   MALFORMED: 1,
@@ -90,9 +135,17 @@ export interface PeerError {
   reason: string;
 }
 
+/** UTF-8 of `reason`, cut to at most `max` bytes on a character boundary (so it still decodes). */
+export function reasonBytes(reason: string, max = MAX_ERROR_REASON): Uint8Array {
+  const r = utf8.encode(reason);
+  if (r.length <= max) return r;
+  let cut = max;
+  while (cut > 0 && (r[cut]! & 0xc0) === 0x80) cut--;
+  return r.subarray(0, cut);
+}
+
 export function encodeErrorFrame(code: PeerErrorCode, reason: string, stream = 0): Uint8Array {
-  let r = utf8.encode(reason);
-  if (r.length > MAX_ERROR_REASON) r = r.subarray(0, MAX_ERROR_REASON);
+  const r = reasonBytes(reason);
   const body = new Uint8Array(2 + r.length);
   new DataView(body.buffer).setUint16(0, code);
   body.set(r, 2);

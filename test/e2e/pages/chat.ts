@@ -1,5 +1,5 @@
 // Page object for Chats: the conversation list (unread badges) and one conversation (messages with
-// data-state / data-direction, the composer).
+// data-state / data-direction / data-via, the composer, the mailbox marker).
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -41,7 +41,7 @@ export class ChatPage {
     await expect(this.page.getByTestId('conversation')).toBeVisible();
   }
 
-  /** Message items carry `data-message-id`, `data-state` and `data-direction`. */
+  /** Message items carry `data-message-id`, `data-state`, `data-direction` and `data-via` ("mailbox"). */
   messages(direction?: 'in' | 'out'): Locator {
     const items = this.page.getByTestId('message-item');
     return direction ? items.and(this.page.locator(`[data-direction="${direction}"]`)) : items;
@@ -89,6 +89,30 @@ export class ChatPage {
 
   async waitState(text: string, state: DeliveryState, timeout = 120_000): Promise<void> {
     await expect(this.message(text, 'out')).toHaveAttribute('data-state', state, { timeout });
+  }
+
+  /**
+   * The mailbox marker of a message (docs/protocol.md §5.7): "via mailbox" on one received from a
+   * friend's mailbox, "left in mailbox" on one of ours left there and not yet delivered.
+   */
+  viaMailbox(text: string, direction: 'in' | 'out' = 'in'): Locator {
+    return this.message(text, direction).getByTestId('via-mailbox');
+  }
+
+  /** Waits for a received message that came through a mailbox. */
+  async waitForMailboxMessage(text: string, timeout = 120_000): Promise<Locator> {
+    const item = await this.waitForMessage(text, 'in', timeout);
+    await expect(item).toHaveAttribute('data-via', 'mailbox');
+    await expect(this.viaMailbox(text, 'in')).toHaveText(/via mailbox/);
+    return item;
+  }
+
+  /** Waits until one of our messages was left in a holder's mailbox (sent, not yet delivered). */
+  async waitLeftInMailbox(text: string, timeout = 120_000): Promise<void> {
+    const item = this.message(text, 'out');
+    await expect(item).toHaveAttribute('data-via', 'mailbox', { timeout });
+    await expect(item).toHaveAttribute('data-state', 'sent');
+    await expect(this.viaMailbox(text, 'out')).toHaveText(/left in mailbox/);
   }
 
   /** Delivered or already read (a receipt came back either way). */

@@ -12,6 +12,8 @@ export interface SettingsMap {
   pairingToken: string;
   /** Send read receipts to friends (EngineOptions.readReceipts). Absent means on. */
   readReceipts: boolean;
+  /** Hold sealed mail for friends who ask (EngineOptions.holdForFriends, §5.2). Absent means on. */
+  holdForFriends: boolean;
 }
 export type SettingKey = keyof SettingsMap;
 

@@ -24,6 +24,7 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_LOCKED: 'Chattor is locked: unlock it with your passphrase first.',
   E_WRONG_PASSWORD: 'That password or recovery code does not open this backup (or the file is damaged).',
   E_UNSUPPORTED: 'This gateway and app versions do not match.',
+  E_MAILBOX: 'A friend’s node could not hold or hand over offline mail.',
   E_INTERNAL: 'Something went wrong inside Chattor.',
   // Raised by the web app itself (app-error.ts).
   E_LINK_INVALID: 'That is not a Chattor contact link. Paste the whole link, starting with chattor:card/.',

@@ -29,10 +29,19 @@ class FakeClient implements EngineTransportClient {
   frameListener: ((link: number, frame: Uint8Array) => void) | null = null;
   listeners = new Map<string, (e: never) => void>();
 
-  dialPeer = (onion: string) => {
+  isolated: string[] = [];
+  nextIsolated = 40;
+  dialPeer = (onion: string, opts: { isolated?: boolean } = {}) => {
+    if (opts.isolated) {
+      this.isolated.push(onion);
+      return Promise.resolve(this.nextIsolated++);
+    }
     this.dialed.push(onion);
     return Promise.resolve(7);
   };
+  openMailboxAccount = (capHash: string) => Promise.resolve(`okey-${capHash.slice(0, 4)}`);
+  closeMailboxAccount = () => Promise.resolve();
+  getMailboxStats = () => Promise.resolve({ accounts: 1, envelopes: 2, bytes: 2048, oldestAt: null });
   closePeer = (link: number) => {
     this.closed.push(link);
     return Promise.resolve();
@@ -126,5 +135,33 @@ describe('GatewayEngineTransport', () => {
     ]);
     t.dispose();
     expect(client.frameListener).toBeNull();
+  });
+
+  it('keeps isolated mailbox links away from the engine and matches replies by stream', async () => {
+    const client = new FakeClient();
+    const t = new GatewayEngineTransport(client, { status: () => status([], `${ONION}.onion`) });
+    const events: unknown[] = [];
+    t.onLink((e) => events.push(e));
+    const connecting = t.mailbox.connect(`${ONION}.onion`);
+    await Promise.resolve();
+    await Promise.resolve();
+    client.emit('PeerConnected', { link: 40, direction: 'out', onion: `${ONION}.onion` });
+    const session = await connecting;
+    expect(client.isolated).toEqual([ONION]);
+    expect(events).toEqual([]);
+    const a = session.request(FrameKind.FETCH, new Uint8Array([1]));
+    const b = session.request(FrameKind.FETCH, new Uint8Array([2]));
+    const streams = client.sent.map(([, f]) => decodeFrame(f).stream);
+    expect(streams).toEqual([1, 2]);
+    client.frameListener!(40, encodeFrame({ kind: FrameKind.DELETED, stream: 2, body: new Uint8Array(4) }));
+    client.frameListener!(40, encodeFrame({ kind: FrameKind.STORED, stream: 1, body: new Uint8Array(0) }));
+    expect((await a).kind).toBe(FrameKind.STORED);
+    expect((await b).kind).toBe(FrameKind.DELETED);
+    const c = session.request(FrameKind.FETCH, new Uint8Array([3]));
+    client.emit('PeerClosed', { link: 40, reason: 'closed', willRetry: false });
+    await expect(c).rejects.toThrow(/closed/);
+    session.close();
+    expect(client.closed).toEqual([40]);
+    expect(await t.mailbox.stats()).toEqual({ accounts: 1, envelopes: 2, bytes: 2048, oldestAt: null });
   });
 });

@@ -2,13 +2,19 @@
 // onions and DATA bodies; this turns them into DialPeer/ClosePeer commands (docs/protocol.md §2.2) and
 // peer frames (§1.2, always stream 0 for chat) built and checked with shared/wire.
 import { ChattorError, type ErrorCode } from '../../../shared/util/errors';
-import type { EngineTransport } from '../../../shared/protocol/api';
+import type {
+  EngineTransport,
+  MailboxSession,
+  MailboxStats,
+  MailboxTransport,
+} from '../../../shared/protocol/api';
 import {
   FrameKind,
   PeerErrorCode,
   decodeErrorBody,
   decodeFrame,
   encodeFrame,
+  isMailboxReplyKind,
 } from '../../../shared/wire/frame';
 import type { GatewayClient } from './gateway-client';
 import type { LocalStatus } from './local-protocol';
@@ -16,8 +22,34 @@ import type { LocalStatus } from './local-protocol';
 /** What the transport uses of the client (specs pass a fake). */
 export type EngineTransportClient = Pick<
   GatewayClient,
-  'dialPeer' | 'closePeer' | 'sendFrame' | 'onFrame' | 'on'
+  | 'dialPeer'
+  | 'closePeer'
+  | 'sendFrame'
+  | 'onFrame'
+  | 'on'
+  | 'openMailboxAccount'
+  | 'closeMailboxAccount'
+  | 'getMailboxStats'
 >;
+
+/** How long an isolated link to a holder may take to open, and a mailbox request to be answered. */
+export const MAILBOX_CONNECT_MS = 90_000;
+export const MAILBOX_REQUEST_MS = 60_000;
+
+interface Pending {
+  resolve: (r: { kind: number; body: Uint8Array }) => void;
+  reject: (e: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** An isolated link (§5.6): never reported to the engine's link handlers. */
+interface Isolated {
+  open: boolean;
+  opened: (() => void) | null;
+  failed: ((e: unknown) => void) | null;
+  nextStream: number;
+  pending: Map<number, Pending>;
+}
 
 export interface GatewayEngineTransportOptions {
   /** The node's current status, read for the contact onion and the links already open. */
@@ -71,6 +103,8 @@ export class GatewayEngineTransport implements EngineTransport {
   readonly #bodyHandlers = new Set<BodyHandler>();
   readonly #linkHandlers = new Set<LinkHandler>();
   readonly #offs: (() => void)[];
+  readonly #isolated = new Map<number, Isolated>();
+  readonly mailbox: MailboxTransport;
 
   constructor(client: EngineTransportClient, options: GatewayEngineTransportOptions) {
     this.#client = client;
@@ -81,14 +115,105 @@ export class GatewayEngineTransport implements EngineTransport {
       client.onFrame((link, frame) => this.#receive(link, frame)),
       client.on('StatusChanged', (e) => this.#syncLinks(e.status)),
       client.on('PeerConnected', (e) => {
+        const iso = this.#isolated.get(e.link);
+        if (iso) {
+          iso.open = true;
+          iso.opened?.();
+          return;
+        }
         this.#open.set(e.link, e.onion === undefined ? undefined : bareOnion(e.onion));
         this.#emitLink(linkEvent(e.link, true, e.onion));
       }),
       client.on('PeerClosed', (e) => {
+        const iso = this.#isolated.get(e.link);
+        if (iso) {
+          // A dial failure of an isolated link is retried by the gateway; only a close ends it.
+          if (iso.open) this.#failIsolated(e.link, new ChattorError('E_UNKNOWN_LINK', 'holder link closed'));
+          return;
+        }
         this.#open.delete(e.link);
         this.#emitLink({ link: e.link, open: false });
       }),
     ];
+    this.mailbox = {
+      connect: (onion) => this.#connectIsolated(bareOnion(onion)),
+      openAccount: (capHash) => client.openMailboxAccount(capHash),
+      closeAccount: async (capHash) => {
+        await client.closeMailboxAccount(capHash);
+      },
+      stats: (): Promise<MailboxStats> => client.getMailboxStats(),
+    };
+  }
+
+  async #connectIsolated(onion: string): Promise<MailboxSession> {
+    const link = await this.#client.dialPeer(onion, { isolated: true });
+    const iso: Isolated = { open: false, opened: null, failed: null, nextStream: 1, pending: new Map() };
+    this.#isolated.set(link, iso);
+    if (this.#open.has(link)) {
+      // Its PeerConnected overtook the dial's answer (not expected): adopt it as isolated.
+      this.#open.delete(link);
+      iso.open = true;
+    }
+    if (!iso.open) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new ChattorError('E_DIAL_TIMEOUT', 'the holder could not be reached'));
+        }, MAILBOX_CONNECT_MS);
+        iso.opened = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        iso.failed = (e) => {
+          clearTimeout(timer);
+          reject(e);
+        };
+      }).catch((e: unknown) => {
+        this.#closeIsolated(link);
+        throw e;
+      });
+    }
+    return {
+      request: (kind, body) => this.#request(link, kind, body),
+      close: () => this.#closeIsolated(link),
+    };
+  }
+
+  #request(link: number, kind: number, body: Uint8Array): Promise<{ kind: number; body: Uint8Array }> {
+    const iso = this.#isolated.get(link);
+    if (!iso?.open) return Promise.reject(new ChattorError('E_UNKNOWN_LINK', 'holder link is not open'));
+    const stream = iso.nextStream++;
+    const frame = encodeFrame({ kind: kind as FrameKind, stream, body });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        iso.pending.delete(stream);
+        reject(new ChattorError('E_DIAL_TIMEOUT', 'the holder did not answer'));
+      }, MAILBOX_REQUEST_MS);
+      iso.pending.set(stream, { resolve, reject, timer });
+      try {
+        this.#client.sendFrame(link, frame);
+      } catch (e) {
+        clearTimeout(timer);
+        iso.pending.delete(stream);
+        reject(e);
+      }
+    });
+  }
+
+  #failIsolated(link: number, error: unknown): void {
+    const iso = this.#isolated.get(link);
+    if (!iso) return;
+    iso.failed?.(error);
+    for (const p of iso.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    iso.pending.clear();
+  }
+
+  #closeIsolated(link: number): void {
+    this.#failIsolated(link, new ChattorError('E_UNKNOWN_LINK', 'holder link closed'));
+    this.#isolated.delete(link);
+    this.#client.closePeer(link).catch(() => undefined);
   }
 
   /** Stops listening to the client (the engine is being replaced or the page is going away). */
@@ -143,7 +268,7 @@ export class GatewayEngineTransport implements EngineTransport {
       }
     }
     for (const l of status.links) {
-      if (!l.open || this.#open.has(l.link)) continue;
+      if (!l.open || this.#open.has(l.link) || this.#isolated.has(l.link)) continue;
       this.#open.set(l.link, l.onion === undefined ? undefined : bareOnion(l.onion));
       this.#emitLink(linkEvent(l.link, true, l.onion));
     }
@@ -157,6 +282,21 @@ export class GatewayEngineTransport implements EngineTransport {
       this.#onError(error);
       return;
     }
+    const iso = this.#isolated.get(link);
+    if (iso) {
+      const p = iso.pending.get(frame.stream);
+      if (frame.kind === FrameKind.ERROR) {
+        // A link-level error (rate limit, size) fails every request waiting on this link.
+        const { code, reason } = decodeErrorBody(frame.body);
+        this.#failIsolated(link, new ChattorError(peerErrorAppCode(code), `holder: ${reason}`));
+        return;
+      }
+      if (!p || !isMailboxReplyKind(frame.kind)) return;
+      iso.pending.delete(frame.stream);
+      clearTimeout(p.timer);
+      p.resolve({ kind: frame.kind, body: frame.body });
+      return;
+    }
     switch (frame.kind) {
       case FrameKind.DATA:
         for (const handler of this.#bodyHandlers) this.#call(() => handler(link, frame.body));
@@ -164,8 +304,8 @@ export class GatewayEngineTransport implements EngineTransport {
       case FrameKind.ERROR:
         this.#peerError(link, frame.body);
         return;
-      case FrameKind.ACK:
-        return; // reserved for the mailbox (§1.3); nothing to do yet
+      default:
+        return; // ACK is reserved; mailbox replies only come on isolated links
     }
   }
 

@@ -122,6 +122,44 @@ describe('GatewayClient', () => {
     expect(error).toMatchObject({ command: 'DialPeer', code: 'E_DIAL_FAILED', message: 'no route' });
   });
 
+  it('dials isolated links and runs the mailbox commands of §5.8', async () => {
+    const client = makeClient();
+    client.start();
+    last().open();
+    const reply = (fields: object) => {
+      const cmd = last().sentJson().at(-1)!;
+      last().receive({ t: 'CommandDone', id: cmd.id, ...fields });
+      return cmd;
+    };
+
+    const dial = client.dialPeer(ONION, { isolated: true });
+    expect(reply({ link: 9 })).toMatchObject({ t: 'DialPeer', onion: ONION, isolated: true });
+    await expect(dial).resolves.toBe(9);
+
+    const capHash = 'ab'.repeat(32);
+    const okey = 'A'.repeat(53) + 'w';
+    const open = client.openMailboxAccount(capHash);
+    expect(reply({ okey })).toMatchObject({ t: 'OpenMailboxAccount', capHash });
+    await expect(open).resolves.toBe(okey);
+
+    const close = client.closeMailboxAccount(capHash);
+    expect(reply({})).toMatchObject({ t: 'CloseMailboxAccount', capHash });
+    await expect(close).resolves.toBeUndefined();
+
+    const stats = { accounts: 1, envelopes: 3, bytes: 3072, oldestAt: null };
+    const got = client.getMailboxStats();
+    expect(reply({ stats })).toMatchObject({ t: 'GetMailboxStats' });
+    await expect(got).resolves.toEqual(stats);
+
+    // A capHash that is not 64 lower-case hex digits never leaves the browser.
+    const sent = last().sent.length;
+    await expect(client.openMailboxAccount('AB'.repeat(32))).rejects.toSatisfy((e) =>
+      isChattorError(e, 'E_BAD_INPUT'),
+    );
+    await expect(client.closeMailboxAccount('ab')).rejects.toSatisfy((e) => isChattorError(e, 'E_BAD_INPUT'));
+    expect(last().sent).toHaveLength(sent);
+  });
+
   it('rejects a CommandDone whose result has the wrong shape', async () => {
     const client = makeClient();
     client.start();

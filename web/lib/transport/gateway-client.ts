@@ -8,6 +8,7 @@ import {
   LOCAL_PATH,
   LOCAL_SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
+  isCapHash,
   parseCommandResult,
   parseServerMessage,
   type CommandResultMap,
@@ -16,6 +17,7 @@ import {
   type LocalEventMap,
   type LocalEventType,
   type LocalStatus,
+  type MailboxStats,
 } from './local-protocol';
 
 /** The subset of the DOM WebSocket the client uses (tests pass a fake). */
@@ -202,14 +204,34 @@ export class GatewayClient {
   getStatus(): Promise<LocalStatus> {
     return this.command('GetStatus', {}).then((r) => r.status);
   }
-  dialPeer(onion: string): Promise<number> {
-    return this.command('DialPeer', { onion }).then((r) => r.link);
+  /** `isolated: true` opens a new link on a circuit of its own, never reused (§5.6). */
+  dialPeer(onion: string, options: { isolated?: boolean } = {}): Promise<number> {
+    const fields = options.isolated === undefined ? { onion } : { onion, isolated: options.isolated };
+    return this.command('DialPeer', fields).then((r) => r.link);
   }
   async closePeer(link: number): Promise<void> {
     await this.command('ClosePeer', { link });
   }
   rotateHandle(): Promise<string> {
     return this.command('RotateHandle', {}).then((r) => r.onion);
+  }
+  /**
+   * Lets the holder of the capability whose SHA-256 is `capHash` (64 hex digits) mint deposit tokens
+   * here (§5.2, §5.8); idempotent. Resolves with the gateway's `okey` (base64url).
+   */
+  openMailboxAccount(capHash: string): Promise<string> {
+    if (!isCapHash(capHash))
+      return Promise.reject(new ChattorError('E_BAD_INPUT', 'capHash must be 64 lower-case hex digits'));
+    return this.command('OpenMailboxAccount', { capHash }).then((r) => r.okey);
+  }
+  async closeMailboxAccount(capHash: string): Promise<void> {
+    if (!isCapHash(capHash))
+      throw new ChattorError('E_BAD_INPUT', 'capHash must be 64 lower-case hex digits');
+    await this.command('CloseMailboxAccount', { capHash });
+  }
+  /** What this node's gateway holds for friends: counts and sizes only. */
+  getMailboxStats(): Promise<MailboxStats> {
+    return this.command('GetMailboxStats', {}).then((r) => r.stats);
   }
 
   // ── socket lifecycle ────────────────────────────────────────────────────────────────────────────

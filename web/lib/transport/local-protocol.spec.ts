@@ -103,4 +103,32 @@ describe('parseServerMessage', () => {
     });
     expect(parseCommandResult('ClosePeer', {})).toEqual({ ok: true, value: {} });
   });
+
+  it('checks the results of the mailbox commands of §5.8', () => {
+    const okey = 'A'.repeat(53) + 'Q'; // base64url of 40 bytes
+    expect(parseCommandResult('OpenMailboxAccount', { okey })).toEqual({ ok: true, value: { okey } });
+    for (const bad of ['A'.repeat(53) + 'B', 'A'.repeat(52), 'A'.repeat(53) + '=', 7, undefined])
+      expect(parseCommandResult('OpenMailboxAccount', { okey: bad })).toEqual({ ok: false, reason: 'okey' });
+    expect(parseCommandResult('CloseMailboxAccount', { extra: 1 })).toEqual({ ok: true, value: {} });
+    const stats = { accounts: 2, envelopes: 10, bytes: 10240, oldestAt: 1_700_000_000_000 };
+    expect(parseCommandResult('GetMailboxStats', { stats: { ...stats, secret: 'x' } })).toEqual({
+      ok: true,
+      value: { stats },
+    });
+    expect(parseCommandResult('GetMailboxStats', { stats: { ...stats, oldestAt: null } })).toMatchObject({
+      ok: true,
+    });
+    const cases: [unknown, string][] = [
+      [null, 'stats'],
+      [{ ...stats, accounts: -1 }, 'stats.accounts'],
+      [{ ...stats, envelopes: 1.5 }, 'stats.envelopes'],
+      [{ ...stats, bytes: '1' }, 'stats.bytes'],
+      [{ ...stats, oldestAt: undefined }, 'stats.oldestAt'],
+    ];
+    for (const [bad, reason] of cases) {
+      const parsed = parseCommandResult('GetMailboxStats', { stats: bad });
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect(parsed.reason).toContain(reason);
+    }
+  });
 });

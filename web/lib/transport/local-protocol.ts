@@ -54,6 +54,8 @@ export interface DialPeerCommand {
   t: 'DialPeer';
   id: string;
   onion: string;
+  /** true: a new link on a circuit of its own, never reused (§5.6). */
+  isolated?: boolean;
 }
 export interface ClosePeerCommand {
   t: 'ClosePeer';
@@ -64,8 +66,39 @@ export interface RotateHandleCommand {
   t: 'RotateHandle';
   id: string;
 }
-export type LocalCommand = GetStatusCommand | DialPeerCommand | ClosePeerCommand | RotateHandleCommand;
+/** `capHash`: SHA-256 of a friend's 32-byte account capability, 64 lower-case hex digits (§5.8). */
+export interface OpenMailboxAccountCommand {
+  t: 'OpenMailboxAccount';
+  id: string;
+  capHash: string;
+}
+export interface CloseMailboxAccountCommand {
+  t: 'CloseMailboxAccount';
+  id: string;
+  capHash: string;
+}
+export interface GetMailboxStatsCommand {
+  t: 'GetMailboxStats';
+  id: string;
+}
+export type LocalCommand =
+  | GetStatusCommand
+  | DialPeerCommand
+  | ClosePeerCommand
+  | RotateHandleCommand
+  | OpenMailboxAccountCommand
+  | CloseMailboxAccountCommand
+  | GetMailboxStatsCommand;
 export type LocalCommandType = LocalCommand['t'];
+
+/** What the gateway holds for friends: counts and sizes only (§5.8). */
+export interface MailboxStats {
+  accounts: number;
+  envelopes: number;
+  bytes: number;
+  /** `storedAt` of the oldest envelope (ms since the epoch), null when none is held. */
+  oldestAt: number | null;
+}
 
 /** What `CommandDone` carries, per command. */
 export interface CommandResultMap {
@@ -73,6 +106,10 @@ export interface CommandResultMap {
   DialPeer: { link: number };
   ClosePeer: Record<string, never>;
   RotateHandle: { onion: string };
+  /** `okey`: base64url of `keyId (8) || publicKey (32)` of the gateway's token key (§5.4). */
+  OpenMailboxAccount: { okey: string };
+  CloseMailboxAccount: Record<string, never>;
+  GetMailboxStats: { stats: MailboxStats };
 }
 
 /** A command as the caller writes it; the client adds the `id`. */
@@ -147,6 +184,9 @@ const fail = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
 
 const MAX_TEXT = 4096;
 const ONION_RE = /^[a-z2-7]{56}(\.onion)?$/;
+/** base64url of 40 bytes, unpadded. */
+const OKEY_RE = /^[A-Za-z0-9_-]{53}[AQgw]$/;
+const CAP_HASH_RE = /^[0-9a-f]{64}$/;
 
 function isObj(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -163,6 +203,23 @@ function isPort(x: unknown): x is number {
 function isOneOf<T extends string>(values: readonly T[], x: unknown): x is T {
   return typeof x === 'string' && (values as readonly string[]).includes(x);
 }
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+/** SHA-256 of an account capability as the gateway takes it: 64 lower-case hex digits. */
+export function isCapHash(x: unknown): x is string {
+  return typeof x === 'string' && CAP_HASH_RE.test(x);
+}
+
+export function parseMailboxStats(x: unknown): Parsed<MailboxStats> {
+  if (!isObj(x)) return fail('stats: not an object');
+  if (!isCount(x.accounts)) return fail('stats.accounts');
+  if (!isCount(x.envelopes)) return fail('stats.envelopes');
+  if (!isCount(x.bytes)) return fail('stats.bytes');
+  if (x.oldestAt !== null && !isCount(x.oldestAt)) return fail('stats.oldestAt');
+  return ok({ accounts: x.accounts, envelopes: x.envelopes, bytes: x.bytes, oldestAt: x.oldestAt });
+}
+
 /** A v3 onion address, with or without the `.onion` suffix. */
 export function isOnionAddress(x: unknown): x is string {
   return typeof x === 'string' && ONION_RE.test(x);
@@ -295,6 +352,18 @@ export function parseCommandResult<T extends LocalCommandType>(
       return (isOnionAddress(result.onion) ? ok({ onion: result.onion }) : fail('onion')) as Parsed<
         CommandResultMap[T]
       >;
+    case 'OpenMailboxAccount':
+      return (
+        typeof result.okey === 'string' && OKEY_RE.test(result.okey)
+          ? ok({ okey: result.okey })
+          : fail('okey')
+      ) as Parsed<CommandResultMap[T]>;
+    case 'CloseMailboxAccount':
+      return ok({}) as Parsed<CommandResultMap[T]>;
+    case 'GetMailboxStats': {
+      const stats = parseMailboxStats(result.stats);
+      return (stats.ok ? ok({ stats: stats.value }) : fail(stats.reason)) as Parsed<CommandResultMap[T]>;
+    }
     default:
       return fail(`unknown command ${String(t)}`);
   }

@@ -26,4 +26,5 @@ export type IconName =
   | 'upload'
   | 'shield'
   | 'back'
-  | 'block';
+  | 'block'
+  | 'mailbox';

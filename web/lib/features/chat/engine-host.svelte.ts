@@ -1,6 +1,6 @@
 // The chat engine's life in this page: created once per gateway client (after pairing), asked whether
 // an identity exists, started when the key vault is unlocked, the local link is open and the contact
-// onion is known, and its events fanned out to the friends and chat managers. Lock stops it.
+// onion is known, and its events fanned out to the friends, chat and mailbox managers. Lock stops it.
 import type { ChatEngineApi, EngineEvent, EngineStorage } from '../../../../shared/protocol/api';
 import { missingCaseError } from '../../../../shared/util/errors';
 import { getDb } from '$lib/db/db';
@@ -9,6 +9,7 @@ import { handleError } from '$lib/errors/handle-error';
 import { AppError, errorCode } from '$lib/errors/app-error';
 import { KeyVault, type VaultProtection } from '$lib/keys/key-vault';
 import { FriendsManager } from '$lib/features/friends/friends.svelte';
+import { MailboxManager } from '$lib/features/mailbox/mailbox.svelte';
 import type { NodeStatusManager } from '$lib/features/node/node.svelte';
 import { prefs } from '$lib/features/settings/prefs.svelte';
 import { GatewayEngineTransport } from '$lib/transport/engine-transport';
@@ -37,6 +38,7 @@ export class EngineHost {
   protection = $state<VaultProtection | null>(null);
   readonly friends: FriendsManager;
   readonly chat: ChatManager;
+  readonly mailbox: MailboxManager;
 
   readonly #node: NodeStatusManager;
   readonly #deps: EngineHostDeps;
@@ -54,6 +56,7 @@ export class EngineHost {
     const engine = () => this.engine;
     this.friends = new FriendsManager({ engine, storage: this.#deps.storage });
     this.chat = new ChatManager({ engine, storage: this.#deps.storage, friends: this.friends });
+    this.mailbox = new MailboxManager({ engine });
   }
 
   get storage(): EngineStorage {
@@ -73,6 +76,7 @@ export class EngineHost {
       storage: this.#deps.storage,
       transport,
       readReceipts: () => prefs.readReceipts,
+      holdForFriends: () => prefs.holdForFriends,
       // docs/protocol.md §4.3: IndexedDB holds the identity and the storage key only sealed.
       identityBox: vault.identityBox,
       storageKey: () => vault.storageKey(),
@@ -214,6 +218,9 @@ export class EngineHost {
         return;
       case 'MessageChanged':
         this.chat.applyChanged(e.message);
+        return;
+      case 'MailboxChanged':
+        this.mailbox.changed();
         return;
       case 'ProtocolError':
         handleError(Object.assign(new Error(e.message), { code: e.code }), {

@@ -20,3 +20,12 @@ export const DELIVERY_LABEL: Record<DeliveryState, string> = {
   read: 'Read',
   failed: 'Not delivered',
 };
+
+/** Markers for messages that went through a friend's mailbox (docs/protocol.md §5.7). */
+export const VIA_MAILBOX = {
+  in: { text: 'via mailbox', title: 'Arrived through a friend’s mailbox while you were offline' },
+  out: {
+    text: 'left in mailbox',
+    title: 'Left in a friend’s mailbox: it is delivered when they come back online',
+  },
+} as const;

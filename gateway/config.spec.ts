@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parseGatewayArgs } from './config.js';
+
+const env = { CHATTOR_DATA_DIR: '/tmp/chattor-config-spec' };
+
+describe('gateway options', () => {
+  it('defaults the mailbox to §5.6: 14 days, 200,000 envelopes, 2 GiB', () => {
+    const o = parseGatewayArgs([], env);
+    expect(o.mailboxTtlDays).toBe(14);
+    expect(o.mailboxMaxEnvelopes).toBe(200_000);
+    expect(o.mailboxMaxBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it('takes the mailbox flags, in range', () => {
+    const o = parseGatewayArgs(
+      ['--mailbox-ttl-days', '3', '--mailbox-max-envelopes', '5000', '--mailbox-max-mib', '64'],
+      env,
+    );
+    expect(o).toMatchObject({
+      mailboxTtlDays: 3,
+      mailboxMaxEnvelopes: 5000,
+      mailboxMaxBytes: 64 * 1024 ** 2,
+    });
+    expect(() => parseGatewayArgs(['--mailbox-ttl-days', '0'], env)).toThrow(/mailbox-ttl-days must be/);
+    expect(() => parseGatewayArgs(['--mailbox-ttl-days', '1.5'], env)).toThrow(/mailbox-ttl-days/);
+    expect(() => parseGatewayArgs(['--mailbox-max-mib', '0'], env)).toThrow(/mailbox-max-mib/);
+  });
+});

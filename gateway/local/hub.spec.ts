@@ -1,0 +1,123 @@
+// The local hub's commands (docs/protocol.md §2.2, §5.8) through a fake socket.
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import { parseOkey } from '../../shared/mailbox/tokens.js';
+import { fromBase64Url, toHex } from '../../shared/util/bytes.js';
+import { memoryLogger } from '../log.js';
+import { MailboxStore } from '../mailbox/store.js';
+import { rand, tempDir } from '../mailbox/testing.js';
+import type { HubDeps, HubMailbox } from './hub.js';
+import { LocalHub } from './hub.js';
+
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  sent: string[] = [];
+  send(data: string | Uint8Array): void {
+    if (typeof data === 'string') this.sent.push(data);
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+}
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup.reverse()) c();
+  cleanup = [];
+});
+
+function setup(mailbox: HubMailbox | null) {
+  const dials: [string, { isolated?: boolean } | undefined][] = [];
+  const deps: HubDeps = {
+    links: {
+      dial: (onion, options) => {
+        dials.push([onion, options]);
+        return dials.length;
+      },
+      close: () => true,
+      send: () => undefined,
+    },
+    status: () => ({}),
+    rotateHandle: () => Promise.resolve('x'),
+    mailbox,
+    log: memoryLogger(),
+  };
+  const hub = new LocalHub(deps);
+  const ws = new FakeSocket();
+  hub.attach(ws as unknown as WebSocket);
+  let id = 0;
+  const command = async (c: object): Promise<Record<string, unknown>> => {
+    const cid = `c${++id}`;
+    ws.emit('message', Buffer.from(JSON.stringify({ ...c, id: cid })), false);
+    for (let i = 0; i < 100; i++) {
+      const reply = ws.sent.map((s) => JSON.parse(s) as Record<string, unknown>).find((m) => m.id === cid);
+      if (reply) return reply;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    throw new Error('no reply');
+  };
+  return { command, dials };
+}
+
+function storeMailbox(): { store: MailboxStore; mailbox: HubMailbox } {
+  const tmp = tempDir();
+  const store = MailboxStore.open({ dataDir: tmp.dir });
+  cleanup.push(() => {
+    store.close();
+    tmp.remove();
+  });
+  return { store, mailbox: store };
+}
+
+describe('local hub', () => {
+  it('opens and closes mailbox accounts and reports counts only', async () => {
+    const { store, mailbox } = storeMailbox();
+    const { command } = setup(mailbox);
+    const capHash = rand(32);
+    const opened = await command({ t: 'OpenMailboxAccount', capHash: toHex(capHash) });
+    expect(opened.t).toBe('CommandDone');
+    const okey = parseOkey(fromBase64Url(opened.okey as string));
+    expect(toHex(okey.publicKey)).toBe(toHex(store.tokenKey.publicKey));
+    expect(store.hasAccount(capHash)).toBe(true);
+    // Idempotent.
+    expect((await command({ t: 'OpenMailboxAccount', capHash: toHex(capHash) })).okey).toBe(opened.okey);
+    expect(await command({ t: 'GetMailboxStats' })).toMatchObject({
+      t: 'CommandDone',
+      stats: { accounts: 1, envelopes: 0, bytes: 0, oldestAt: null },
+    });
+    expect((await command({ t: 'CloseMailboxAccount', capHash: toHex(capHash) })).t).toBe('CommandDone');
+    expect(store.hasAccount(capHash)).toBe(false);
+
+    for (const bad of ['', 'ab', toHex(capHash).toUpperCase(), toHex(rand(31)), 7])
+      expect(await command({ t: 'OpenMailboxAccount', capHash: bad })).toMatchObject({
+        t: 'CommandFailed',
+        code: 'E_BAD_INPUT',
+        message: expect.stringMatching(/capHash/),
+      });
+  });
+
+  it('fails mailbox commands with E_MAILBOX when the store is unavailable', async () => {
+    const { command } = setup(null);
+    expect(await command({ t: 'GetMailboxStats' })).toMatchObject({ t: 'CommandFailed', code: 'E_MAILBOX' });
+    expect(await command({ t: 'OpenMailboxAccount', capHash: toHex(rand(32)) })).toMatchObject({
+      code: 'E_MAILBOX',
+    });
+  });
+
+  it('passes `isolated` of DialPeer on, checked', async () => {
+    const { command, dials } = setup(null);
+    const onion = 'a'.repeat(56);
+    expect(await command({ t: 'DialPeer', onion })).toMatchObject({ t: 'CommandDone', link: 1 });
+    expect(await command({ t: 'DialPeer', onion, isolated: true })).toMatchObject({ link: 2 });
+    expect(await command({ t: 'DialPeer', onion, isolated: 'yes' })).toMatchObject({
+      t: 'CommandFailed',
+      code: 'E_BAD_INPUT',
+    });
+    expect(dials).toEqual([
+      [onion, { isolated: false }],
+      [onion, { isolated: true }],
+    ]);
+  });
+});
