@@ -374,7 +374,10 @@ export class MailAgent {
       const now = core.now();
       const due = (await core.storage.listOutbox()).filter(
         (i) =>
-          i.kind === 'message' && now - i.createdAt >= this.depositAfterMs && !this.inflight.has(i.messageId),
+          i.kind === 'message' &&
+          i.depositedAt === undefined &&
+          now - i.createdAt >= this.depositAfterMs &&
+          !this.inflight.has(i.messageId),
       );
       const out: { item: OutboxItem; tries: { onion: string; body: Uint8Array }[] }[] = [];
       for (const item of due) {

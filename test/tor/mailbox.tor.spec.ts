@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeIdentitySecrets } from '../../shared/crypto/identity.js';
 import type { Contact } from '../../shared/protocol/api.js';
+import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode, HeadlessOptions } from '../../headless/node.js';
 import { startTestGateway } from '../support/gateways.js';
@@ -100,10 +101,13 @@ describe('offline mail through a friend’s gateway', () => {
       const s = await bob.engine.mailboxStatus();
       return s.holders.some((h) => h.contactId === carolAtBob.id && h.state === 'holding') ? true : undefined;
     }, 'carol holds for bob');
-    // alice has bob's mailto: where to leave mail (one holder, with tokens).
+    // alice has bob's mailto: where to leave mail (carol only, with tokens; bob's automatic choice of
+    // holders before the explicit one may have named alice too).
+    const carolOnion = gw.carol.contactOnion.replace(/\.onion$/, '');
     await until(async () => {
-      const to = await alice.storage.getMeta<{ holders: { tokens: string[] }[] }>(`mbx:to:${bobAtAlice.id}`);
-      return to && to.holders.length === 1 && to.holders[0]!.tokens.length > 0 ? true : undefined;
+      const to = await alice.storage.getMeta<MailTo>(`mbx:to:${bobAtAlice.id}`);
+      const only = to?.holders.length === 1 ? to.holders[0] : undefined;
+      return only?.onion === carolOnion && only.tokens.length > 0 ? true : undefined;
     }, "bob's mailto at alice");
     const secretsOf = async (n: HeadlessNode) =>
       decodeIdentitySecrets((await n.storage.getMeta<Uint8Array>('identity'))!);
