@@ -20,7 +20,14 @@ import { encodeMsgBody, randomId } from './body.js';
 import type { Keys } from './keys.js';
 import type { MailAgent } from './mail.js';
 import { encodePayload, type Payload } from './payload.js';
-import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
+import {
+  DEFAULT_RETRY_MS,
+  DIRECT_AFTER_DEPOSIT_MS,
+  peerKey,
+  RequestLimiter,
+  Serial,
+  type PeerRecord,
+} from './state.js';
 
 export type OutboxKind = NonNullable<OutboxItem['kind']>;
 
@@ -226,6 +233,8 @@ export class Core {
     const now = this.now();
     const written: OutboxItem[] = [];
     for (const item of items) {
+      // A deposited item waits for the recipient's fetch; directly only if that has not come (§5.7).
+      if (item.depositedAt !== undefined && now - item.depositedAt < DIRECT_AFTER_DEPOSIT_MS) continue;
       const w = this.written.get(item.messageId);
       // Resend only on a new (or re-opened) link, or after RETRY without a receipt (§4.5).
       if (w && w.link === link && w.epoch === epoch && now - w.at < this.retryMs) continue;

@@ -155,4 +155,11 @@ export class MailboxPage {
   async waitHeldEnvelopes(n: number, timeout = 120_000): Promise<void> {
     await expect(this.heldEnvelopes()).toHaveAttribute('data-value', String(n), { timeout });
   }
+
+  /** "You can leave mail for …": how many friends' mailboxes this node knows. */
+  async waitMailToCount(n: number, timeout = 120_000): Promise<void> {
+    await expect(this.page.getByTestId('mailbox-mailto')).toHaveAttribute('data-count', String(n), {
+      timeout,
+    });
+  }
 }
