@@ -58,6 +58,7 @@ import type { PeerRecord } from './state.js';
 export type MailBodyHandler = (body: Uint8Array) => Promise<void>;
 
 const FETCH_PAGE = 500;
+const FETCH_RETRY_MS = 30_000;
 const MAX_FETCH_PAGES = 1000;
 const ENVELOPE_SEEN_PREFIX = 'env:';
 
@@ -81,6 +82,7 @@ export class MailAgent {
   private readonly inflight = new Set<Id>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private fetching: Promise<number> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private minting: Promise<void> | undefined;
   private mintAgain: Set<Id> | 'all' | undefined;
   private stopped = false;
@@ -117,6 +119,8 @@ export class MailAgent {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers.splice(0)) clearInterval(t);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   // ── holders (the recipient's side) ─────────────────────────────────────────────────────────────
@@ -490,18 +494,36 @@ export class MailAgent {
     const now = core.now();
     const first = epochOf(now - this.ttlMs - EPOCH_MS);
     const last = epochOf(now);
+    // Holders in parallel: one that cannot be reached does not hold up the others.
+    const results = await Promise.allSettled(
+      plan.holders.map((h) => {
+        const keys: Uint8Array[] = [];
+        for (const s of plan.secrets) for (let e = first; e <= last; e++) keys.push(fetchKey(s, e, h.onion));
+        return this.fetchFrom(h, keys);
+      }),
+    );
     let total = 0;
-    for (const h of plan.holders) {
-      const keys: Uint8Array[] = [];
-      for (const s of plan.secrets) for (let e = first; e <= last; e++) keys.push(fetchKey(s, e, h.onion));
-      try {
-        total += await this.fetchFrom(h, keys);
-      } catch (e) {
-        core.protocolError(e, h.contactId);
+    let failed = false;
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'fulfilled') total += r.value;
+      else {
+        failed = true;
+        core.protocolError(r.reason, plan.holders[i]!.contactId);
       }
     }
+    if (failed) this.retryFetchSoon();
     if (total > 0) core.emit({ t: 'MailboxChanged' });
     return total;
+  }
+
+  /** After a failed round (a holder not reachable yet, e.g. while tor starts), try again in 30 s. */
+  private retryFetchSoon(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.fetch().catch((e: unknown) => this.core.protocolError(e));
+    }, FETCH_RETRY_MS);
+    (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
   private async fetchFrom(h: HolderRecord, allKeys: Uint8Array[]): Promise<number> {

@@ -48,7 +48,7 @@ export const MAX_PER_MID = 1000;
 export const MAX_BYTES_PER_MID = 16 * 1024 * 1024;
 export const MAX_ENVELOPES = 200_000;
 export const MAX_BYTES = 2 * 1024 * 1024 * 1024;
-export const ISSUE_PER_DAY = 1024;
+export const ISSUE_PER_DAY = 8192;
 export const TTL_DAYS = 14;
 export const MAILBOX_RATE = { perSecond: 200, burst: 1000 } as const;
 
