@@ -15,6 +15,7 @@ import { GatewayClient } from '../web/lib/transport/gateway-client.js';
 import type { WebSocketLike } from '../web/lib/transport/gateway-client.js';
 import { GatewayEngineTransport } from '../web/lib/transport/engine-transport.js';
 import type { LocalStatus } from '../web/lib/transport/local-protocol.js';
+import { DiskFileStore } from './file-store.js';
 import { SqliteStorage } from './sqlite-storage.js';
 
 export interface HeadlessOptions {
@@ -24,16 +25,19 @@ export interface HeadlessOptions {
   /** Where the engine's SQLite database lives (default `<dataDir>/headless.db`). */
   storagePath?: string;
   onError?: (e: unknown) => void;
-  /** Engine tuning (tests, the mass relay): mail timing, hold-for-friends, outbox retry. */
+  /** Where sent and received files live (default `<dataDir>/files`). */
+  filesDir?: string;
+  /** Engine tuning (tests, the mass relay): mail timing, hold-for-friends, outbox retry, auto-accept. */
   engineOptions?: Pick<
     EngineOptions,
-    'depositAfterMs' | 'fetchEveryMs' | 'mailTtlMs' | 'holdForFriends' | 'retryMs'
+    'depositAfterMs' | 'fetchEveryMs' | 'mailTtlMs' | 'holdForFriends' | 'retryMs' | 'autoAcceptBytes'
   >;
 }
 
 export interface HeadlessNode {
   engine: ChatEngineApi;
   storage: SqliteStorage;
+  files: DiskFileStore;
   contactLink(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -70,12 +74,14 @@ export async function startHeadlessNode(opts: HeadlessOptions, bot: BotHandlers 
   });
   client.start();
   const transport = new GatewayEngineTransport(client, { status: () => status, onError: opts.onError });
-  const engine = new ChatEngine({ ...opts.engineOptions, storage, transport });
+  const files = new DiskFileStore(opts.filesDir ?? join(opts.dataDir, 'files'));
+  const engine = new ChatEngine({ ...opts.engineOptions, storage, transport, files });
   if (!(await engine.hasIdentity())) await engine.createIdentity(opts.displayName);
 
   const node: HeadlessNode = {
     engine,
     storage,
+    files,
     async contactLink() {
       for (let i = 0; ; i++) {
         try {

@@ -37,6 +37,45 @@ export interface ChatMessage {
   state: DeliveryState;
   /** 'mailbox': received from (in) or left at (out) a friend's mailbox (§5.7), not delivered directly. */
   via?: 'mailbox';
+  /** A file message (§6): `body` is the file name. */
+  file?: FileInfo;
+}
+
+export type FileState = 'offered' | 'transferring' | 'paused' | 'complete' | 'failed' | 'cancelled';
+
+export interface FileInfo {
+  name: string;
+  size: number;
+  /** MIME type, '' when unknown. */
+  type: string;
+  state: FileState;
+  /** Bytes durably written (receiver) or acknowledged by the receiver (sender). */
+  done: number;
+  /** Why it failed or was cancelled, for the user. */
+  error?: string;
+}
+
+/** What the user picked: the PWA passes a File, the headless node a path; the FileStore keeps it. */
+export interface FileInput {
+  name: string;
+  size: number;
+  type: string;
+  source: unknown;
+}
+
+/**
+ * Where file bytes live (§6), supplied by the embedder: the PWA keeps sent files in IndexedDB and writes
+ * received ones to the Origin Private File System (IndexedDB where it has none); Node uses the disk.
+ * Offsets and lengths are bytes; nothing here holds a whole file in memory.
+ */
+export interface FileStore {
+  /** Sender: keep `source` (FileInput.source) readable under `fileId` until `remove`. */
+  keep(fileId: Id, source: unknown): Promise<void>;
+  read(fileId: Id, offset: number, length: number): Promise<Uint8Array>;
+  /** Receiver: write into the partial file (created on first write). */
+  write(fileId: Id, offset: number, bytes: Uint8Array): Promise<void>;
+  /** Forget what is kept or partial (after cancel, failure, or when the user deletes it). */
+  remove(fileId: Id): Promise<void>;
 }
 
 /** What the engine keeps; the PWA implements it on dexie, the headless node on a file/SQLite. */
@@ -68,7 +107,10 @@ export interface EngineStorage {
   addSeen(key: string, expiresAt: number, value?: string): Promise<void>;
   /** The value stored by addSeen, or undefined if the key is unknown or expired. */
   getSeen(key: string): Promise<string | undefined>;
-  /** Runs fn so that its storage writes are all-or-nothing where the backend can do it. */
+  /**
+   * Runs fn so that its storage writes are all-or-nothing where the backend can do it. A call made while
+   * one is running joins it (the engine nests them: a mailbox page wraps every message's own one).
+   */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
@@ -121,8 +163,10 @@ export interface EngineTransport {
    */
   dial(onion: string): Promise<number>;
   close(link: number): Promise<void>;
-  /** Sends one DATA body on a link; throws if the link is not open. */
-  send(link: number, body: Uint8Array): void;
+  /** Sends one DATA body on a link (`stream` 0 = chat, else a file's stream, §6.2); throws if not open. */
+  send(link: number, body: Uint8Array, stream?: number): void;
+  /** Bytes written to the local link but not yet taken by the gateway (flow control, §6.4). */
+  buffered?(): number;
   onBody(handler: (link: number, body: Uint8Array) => void): () => void;
   onLink(handler: (e: { link: number; open: boolean; onion?: string }) => void): () => void;
   /** The node's own contact onion once published. */
@@ -136,6 +180,8 @@ export type EngineEvent =
   | { t: 'ContactRemoved'; contactId: Id }
   | { t: 'MessageAdded'; message: ChatMessage }
   | { t: 'MessageChanged'; message: ChatMessage }
+  /** A transfer moved (at most a few times a second per file); the message's `file.done` is updated. */
+  | { t: 'FileProgress'; messageId: Id; contactId: Id; done: number; total: number; bytesPerSecond: number }
   /** Holders, hosting or held counts changed (§5); read `mailboxStatus()` again. */
   | { t: 'MailboxChanged' }
   /** A peer sent something invalid (or replayed); diagnostic, the conversation continues. */
@@ -167,6 +213,10 @@ export interface EngineOptions {
   fetchEveryMs?: number;
   /** Envelope lifetime at holders, for the fetch window (§5.3). Default 14 days. */
   mailTtlMs?: number;
+  /** Where file bytes live (§6); without it the engine neither sends nor receives files. */
+  files?: FileStore;
+  /** Offers up to this size are accepted without asking (§6.4). Default 10 MiB. */
+  autoAcceptBytes?: () => number;
 }
 
 export type HolderState = 'asked' | 'holding' | 'refused';
@@ -223,6 +273,13 @@ export interface ChatEngineApi {
   renameFriend(contactId: Id, alias: string): Promise<void>;
   sendMessage(contactId: Id, body: string): Promise<ChatMessage>;
   markRead(contactId: Id): Promise<void>;
+  /** Offers a file (§6); it is sent once the friend accepts. The message's `file` tracks it. */
+  sendFile(contactId: Id, file: FileInput): Promise<ChatMessage>;
+  acceptFile(messageId: Id): Promise<void>;
+  pauseFile(messageId: Id): Promise<void>;
+  resumeFile(messageId: Id): Promise<void>;
+  /** Stops the transfer on both sides and deletes partial data. */
+  cancelFile(messageId: Id): Promise<void>;
   mailboxStatus(): Promise<MailboxStatus>;
   /** The friends to ask to hold mail (at most 5), or 'auto' (§5.2). */
   setMailboxHolders(holders: Id[] | 'auto'): Promise<void>;

@@ -8,7 +8,9 @@ import { ChattorError } from '../util/errors.js';
 import type { Id } from './api.js';
 
 export const BODY_VERSION = 0x01;
-export const BodyType = { REQUEST: 0x01, MSG: 0x02 } as const;
+export const BodyType = { REQUEST: 0x01, MSG: 0x02, CHUNK: 0x03 } as const;
+export const FILE_ID_BYTES = 16;
+const CHUNK_HEADER = 2 + FILE_ID_BYTES + 4;
 export const SESSION_ID_BYTES = 16;
 export const SID_SALT_BYTES = 16;
 export const SESSION_ID_LABEL = 'chattor/v1/session-id';
@@ -16,7 +18,30 @@ const MIN_MESSAGE = HEADER_BYTES + 16;
 
 export type Body =
   | { readonly type: 'REQUEST'; readonly initialMessage: Uint8Array; readonly decoded: InitialMessage }
-  | { readonly type: 'MSG'; readonly sessionId: Uint8Array; readonly message: Uint8Array };
+  | { readonly type: 'MSG'; readonly sessionId: Uint8Array; readonly message: Uint8Array }
+  | {
+      readonly type: 'CHUNK';
+      readonly fileId: Uint8Array;
+      readonly index: number;
+      readonly ciphertext: Uint8Array;
+    };
+
+/** A file chunk body (§6.2): `0x01 || 0x03 || fileId || u32 index || ciphertext`. */
+export function encodeChunkBody(fileId: Uint8Array, index: number, ciphertext: Uint8Array): Uint8Array {
+  abytes(fileId, FILE_ID_BYTES, 'fileId');
+  const out = new Uint8Array(CHUNK_HEADER + ciphertext.length);
+  out[0] = BODY_VERSION;
+  out[1] = BodyType.CHUNK;
+  out.set(fileId, 2);
+  new DataView(out.buffer).setUint32(2 + FILE_ID_BYTES, index);
+  out.set(ciphertext, CHUNK_HEADER);
+  return out;
+}
+
+/** The §6.2 stream of a file's chunks: never 0 (chat). */
+export function fileStream(fileId: Uint8Array): number {
+  return (new DataView(fileId.buffer, fileId.byteOffset, 4).getUint32(0) | 1) >>> 0;
+}
 
 function malformed(reason: string): ChattorError {
   return new ChattorError('E_BAD_INPUT', `DATA body: ${reason}`);
@@ -52,6 +77,18 @@ export function decodeBody(bytes: Uint8Array): Body {
         type: 'MSG',
         sessionId: rest.slice(0, SESSION_ID_BYTES),
         message: rest.slice(SESSION_ID_BYTES),
+      };
+    }
+    case BodyType.CHUNK: {
+      if (bytes.length < CHUNK_HEADER + 16) throw malformed('chunk too short');
+      const index = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+        2 + FILE_ID_BYTES,
+      );
+      return {
+        type: 'CHUNK',
+        fileId: bytes.slice(2, 2 + FILE_ID_BYTES),
+        index,
+        ciphertext: bytes.subarray(CHUNK_HEADER),
       };
     }
     default:

@@ -18,6 +18,7 @@ import type {
 } from './api.js';
 import { encodeMsgBody, randomId } from './body.js';
 import type { Keys } from './keys.js';
+import type { FileAgent } from './files.js';
 import type { MailAgent } from './mail.js';
 import { encodePayload, type Payload } from './payload.js';
 import {
@@ -56,6 +57,10 @@ export class Core {
   readonly holdForFriends: (() => boolean) | undefined;
   /** Offline mail (§5), when the transport has a mailbox side; set by the engine. */
   mail: MailAgent | undefined;
+  /** File transfers (§6), when the embedder supplies a FileStore; set by the engine. */
+  files: FileAgent | undefined;
+  /** While a mailbox page is processed (§5.7): contacts whose outbox to flush once at the end. */
+  deferredFlush: Set<Id> | undefined;
   readonly serial = new Serial();
   readonly limiter = new RequestLimiter();
   keys: Keys | undefined;
@@ -195,9 +200,9 @@ export class Core {
     return r !== undefined && this.isOpen(r) ? r : undefined;
   }
 
-  trySend(link: number, body: Uint8Array): boolean {
+  trySend(link: number, body: Uint8Array, stream = 0): boolean {
     try {
-      this.transport.send(link, body);
+      this.transport.send(link, body, stream);
       return true;
     } catch {
       const l = this.links.get(link);

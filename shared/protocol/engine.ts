@@ -10,6 +10,7 @@ import type {
   Contact,
   EngineEvent,
   EngineOptions,
+  FileInput,
   Id,
   MailboxStatus,
   Profile,
@@ -28,6 +29,7 @@ import {
   type KeyOptions,
 } from './keys.js';
 import { startLinks } from './links.js';
+import { FileAgent } from './files.js';
 import { MailAgent } from './mail.js';
 import { isText, MAX_BODY_CHARS } from './payload.js';
 import { markRead, sendFriendRequest, sendMessage } from './outbound.js';
@@ -40,6 +42,7 @@ export class ChatEngine implements ChatEngineApi {
     this.core = new Core(options);
     const mail = new MailAgent(this.core, (body) => handleBody(this.core, null, body), options);
     if (mail.enabled) this.core.mail = mail;
+    if (options.files) this.core.files = new FileAgent(this.core, options.files, options);
   }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
@@ -86,6 +89,7 @@ export class ChatEngine implements ChatEngineApi {
       c.keys = await loadKeys(c.storage, c.storageKeyHook, c.identityBox);
       this.stopLinks = await startLinks(c, (link, body) => handleBody(c, link, body));
       c.mail?.start();
+      await c.files?.start();
     });
   }
 
@@ -95,6 +99,7 @@ export class ChatEngine implements ChatEngineApi {
       this.stopLinks?.();
       this.stopLinks = undefined;
       this.core.mail?.stop();
+      this.core.files?.stop();
     });
     await this.core.serial.idle();
     this.core.forgetKeys();
@@ -216,6 +221,39 @@ export class ChatEngine implements ChatEngineApi {
       await this.contact(contactId);
       await markRead(this.core, contactId);
     });
+  }
+
+  /** Keeping and hashing a large file takes a while: that part runs beside the queue, not on it. */
+  async sendFile(contactId: Id, file: FileInput): Promise<ChatMessage> {
+    const files = this.filesOrThrow();
+    return files.offer(contactId, file, async () => {
+      await this.contact(contactId, ['friend']);
+      const peer = await this.core.getPeer(contactId);
+      if (!peer) throw new ChattorError('E_STATE', 'no session with this contact');
+      return peer;
+    });
+  }
+
+  acceptFile(messageId: Id): Promise<void> {
+    return this.run(() => this.filesOrThrow().accept(messageId));
+  }
+
+  pauseFile(messageId: Id): Promise<void> {
+    return this.run(() => this.filesOrThrow().pause(messageId));
+  }
+
+  resumeFile(messageId: Id): Promise<void> {
+    return this.run(() => this.filesOrThrow().resume(messageId));
+  }
+
+  cancelFile(messageId: Id): Promise<void> {
+    return this.run(() => this.filesOrThrow().cancel(messageId, 'cancelled'));
+  }
+
+  private filesOrThrow(): FileAgent {
+    if (!this.core.keys) throw new ChattorError('E_STATE', 'engine not started');
+    if (!this.core.files) throw new ChattorError('E_UNSUPPORTED', 'this client cannot store files');
+    return this.core.files;
   }
 
   mailboxStatus(): Promise<MailboxStatus> {

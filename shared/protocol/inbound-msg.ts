@@ -95,7 +95,8 @@ export async function handleMsg(
   for (const e of fx?.events ?? []) core.emit(e);
   if (failure !== undefined) core.protocolError(failure, contactId);
   for (const a of fx?.after ?? []) await a();
-  if (queued) await core.flush(contactId);
+  if (queued && core.deferredFlush) core.deferredFlush.add(contactId);
+  else if (queued) await core.flush(contactId);
   if (newLink) {
     await core.refreshOnline(contactId);
     await core.flush(contactId);
@@ -113,7 +114,12 @@ async function apply(
     case 'request':
       throw new ChattorError('E_BAD_INPUT', 'a request payload outside a REQUEST');
     case 'msg':
+    case 'file':
       return applyMsg(core, peer, contact, p, fx);
+    case 'file-get':
+    case 'file-ack':
+    case 'file-cancel':
+      return applyFile(core, peer, contact, p, fx);
     case 'receipt':
       return applyReceipt(core, peer, p, fx);
     case 'accept': {
@@ -205,11 +211,40 @@ function becomeFriend(core: Core, peer: PeerRecord, contact: Contact, fx: Effect
   return c;
 }
 
+/** §6.3 control payloads: between friends, handed to the file agent after the commit. */
+function applyFile(
+  core: Core,
+  peer: PeerRecord,
+  contact: Contact | undefined,
+  p: Payload & { t: 'file-get' | 'file-ack' | 'file-cancel' },
+  fx: Effects,
+): void {
+  if (contact?.state !== 'friend')
+    throw new ChattorError('E_STATE', `${p.t} from someone who is not a friend`);
+  if (p.t !== 'file-ack') fx.ackId = p.id;
+  const files = core.files;
+  if (!files) return;
+  const id = peer.contactId;
+  switch (p.t) {
+    case 'file-get':
+      fx.after.push(() => files.onGet(id, p));
+      return;
+    case 'file-ack':
+      fx.after.push(() => files.onAck(id, p));
+      return;
+    case 'file-cancel':
+      fx.after.push(() => files.onCancel(id, p));
+      return;
+    default:
+      throw missingCaseError(p);
+  }
+}
+
 async function applyMsg(
   core: Core,
   peer: PeerRecord,
   contact: Contact | undefined,
-  p: Payload & { t: 'msg' },
+  p: Payload & { t: 'msg' | 'file' },
   fx: Effects,
 ): Promise<void> {
   if (contact?.state !== 'friend' && contact?.state !== 'outgoing-request')
@@ -228,13 +263,20 @@ async function applyMsg(
     id: p.id,
     contactId: peer.contactId,
     direction: 'in',
-    body: p.body,
+    body: p.t === 'msg' ? p.body : p.name,
     sentAt: p.sentAt,
     receivedAt: now,
     seq: p.seq,
     state: 'delivered',
     ...(fx.viaMailbox ? { via: 'mailbox' as const } : {}),
+    ...(p.t === 'file'
+      ? { file: { name: p.name, size: p.size, type: p.type, state: 'offered' as const, done: 0 } }
+      : {}),
   };
+  if (p.t === 'file' && core.files) {
+    const files = core.files;
+    fx.after.push(() => files.offered(peer.contactId, p));
+  }
   const held = [...peer.held, msg].sort((a, b) => a.seq - b.seq);
   let nextSeqIn = peer.nextSeqIn;
   const released: ChatMessage[] = [];

@@ -24,6 +24,10 @@ export async function handleBody(core: Core, link: number | null, bytes: Uint8Ar
         return await handleRequest(core, link, body);
       case 'MSG':
         return await handleMsg(core, link, body.sessionId, body.message, bytes);
+      case 'CHUNK':
+        // Normally routed before the serial queue (links.ts); here only if it came another way.
+        if (link !== null) core.files?.onChunk(link, body.fileId, body.index, body.ciphertext);
+        return;
       default:
         throw missingCaseError(body);
     }

@@ -1,6 +1,7 @@
 // Implements docs/protocol.md §4.5 (links): which link reaches a contact, online state, dialing on
 // start and when something waits, resending the outbox when a link opens and on the RETRY timer.
 import type { Id } from './api.js';
+import { BODY_VERSION, BodyType, decodeBody } from './body.js';
 import { forgetContact } from './cards.js';
 import type { Core } from './core.js';
 import { DECLINE_MEMORY_MS } from './state.js';
@@ -10,6 +11,16 @@ export async function startLinks(
   onBody: (link: number, body: Uint8Array) => Promise<void>,
 ): Promise<() => void> {
   const offBody = core.transport.onBody((link, body) => {
+    // File chunks (§6.2) skip the serial queue: each transfer has its own, so chat is never behind them.
+    if (body[0] === BODY_VERSION && body[1] === BodyType.CHUNK && core.files) {
+      try {
+        const b = decodeBody(body);
+        if (b.type === 'CHUNK') core.files.onChunk(link, b.fileId, b.index, b.ciphertext);
+      } catch (e) {
+        core.protocolError(e);
+      }
+      return;
+    }
     void core.serial.run(() => onBody(link, body));
   });
   const offLink = core.transport.onLink((e) => {
@@ -65,5 +76,6 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
   for (const id of affected) {
     await core.refreshOnline(id);
     if (e.open) await core.flush(id);
+    if (e.open) await core.files?.linkOpened(id);
   }
 }

@@ -560,31 +560,41 @@ export class MailAgent {
     return processed;
   }
 
-  /** Serial: opens a page of envelopes (oldest first) and hands each new body to the engine. */
+  /**
+   * Serial: opens a page of envelopes (oldest first) and hands each new body to the engine, all in one
+   * storage transaction (one commit per page, not per message), with the outbox flushed once per
+   * contact at the end (the queued receipts) instead of once per message.
+   */
   private async openAll(
     items: { index: number; storedAt: number; envelope: Uint8Array }[],
     mids: Uint8Array[],
   ): Promise<void> {
     const core = this.core;
     const keys = await openMailKeys(core);
+    const flush = new Set<Id>();
+    core.deferredFlush = flush;
     try {
       const sorted = [...items].sort((a, b) => a.storedAt - b.storedAt);
-      for (const it of sorted) {
-        const mid = mids[it.index];
-        if (!mid) continue;
-        try {
-          const { envelopeId, body } = await openEnvelope(keys, mid, it.envelope);
-          const seenKey = ENVELOPE_SEEN_PREFIX + toHex(envelopeId);
-          if (await core.storage.hasSeen(seenKey)) continue;
-          await this.onBody(body);
-          await core.storage.addSeen(seenKey, core.now() + this.ttlMs * 2);
-        } catch (e) {
-          core.protocolError(e);
+      await core.storage.transaction(async () => {
+        for (const it of sorted) {
+          const mid = mids[it.index];
+          if (!mid) continue;
+          try {
+            const { envelopeId, body } = await openEnvelope(keys, mid, it.envelope);
+            const seenKey = ENVELOPE_SEEN_PREFIX + toHex(envelopeId);
+            if (await core.storage.hasSeen(seenKey)) continue;
+            await this.onBody(body);
+            await core.storage.addSeen(seenKey, core.now() + this.ttlMs * 2);
+          } catch (e) {
+            core.protocolError(e);
+          }
         }
-      }
+      });
     } finally {
+      core.deferredFlush = undefined;
       for (const k of keys) k.fill(0);
     }
+    for (const id of flush) await core.flush(id);
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────

@@ -101,6 +101,7 @@ export class MemoryStorage implements EngineStorage {
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.undo) return fn(); // nested: part of the outer one (api.ts)
     const run = async (): Promise<T> => {
       this.undo = [];
       try {

@@ -108,7 +108,7 @@ describe('DATA body codec (§4.1)', () => {
     expect(decodeBody(b)).toEqual({ type: 'MSG', sessionId: sid, message: msg });
     expect(() => decodeBody(b.subarray(0, b.length - 1))).toThrow(/length/);
     expect(() => decodeBody(Uint8Array.of(2, 2, ...b.subarray(2)))).toThrow(/version/);
-    expect(() => decodeBody(Uint8Array.of(1, 3, ...b.subarray(2)))).toThrow(/type/);
+    expect(() => decodeBody(Uint8Array.of(1, 4, ...b.subarray(2)))).toThrow(/type/);
     expect(() => decodeBody(Uint8Array.of(1, 1, 0))).toThrow();
   });
 });

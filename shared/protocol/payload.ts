@@ -22,7 +22,42 @@ export type Payload =
   | { t: 'hold'; id: Id; on: boolean }
   | { t: 'holding'; id: Id; re: Id; cap: string; okey: string }
   | { t: 'mailto'; id: Id; key: string; secret: string; holders: MailtoHolder[] }
-  | { t: 'tokens-low'; id: Id };
+  | { t: 'tokens-low'; id: Id }
+  | FilePayload
+  | { t: 'file-get'; id: Id; file: Id; from: number }
+  | { t: 'file-ack'; file: Id; next: number }
+  | { t: 'file-cancel'; id: Id; file: Id; reason: string };
+
+/** A file offer (docs/protocol.md §6.1): a chat message whose body is a file. */
+export interface FilePayload {
+  t: 'file';
+  id: Id;
+  seq: number;
+  sentAt: number;
+  name: string;
+  size: number;
+  type: string;
+  chunk: number;
+  key: string;
+  nonce: string;
+  hash: string;
+}
+
+export const MAX_FILE_NAME = 255;
+export const MAX_FILE_TYPE = 100;
+export const MAX_FILE_BYTES = 2 ** 40;
+const FILE_TYPE_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
+const BAD_NAME_RE = /[\p{Cc}/\\]/u;
+
+export function isFileName(x: unknown): x is string {
+  return isText(x, 1, MAX_FILE_NAME) && !BAD_NAME_RE.test(x) && x.trim().length > 0;
+}
+export function isFileType(x: unknown): x is string {
+  return typeof x === 'string' && (x === '' || (x.length <= MAX_FILE_TYPE && FILE_TYPE_RE.test(x)));
+}
+function isChunkSize(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 65_536 && x <= 1_048_064 && (x & (x - 1)) === 0;
+}
 
 /** One holder in a `mailto` (docs/protocol.md §5.2): its onion, token key and deposit tokens. */
 export interface MailtoHolder {
@@ -118,6 +153,34 @@ function canonical(o: Record<string, unknown>): Payload {
     case 'tokens-low':
       need(isId(o.id), 'id');
       return { t: o.t, id: o.id as Id };
+    case 'file': {
+      need(isId(o.id), 'id');
+      need(isTime(o.seq) && (o.seq as number) >= 1, 'seq');
+      need(isTime(o.sentAt), 'sentAt');
+      need(isFileName(o.name), 'name');
+      need(isTime(o.size) && (o.size as number) <= MAX_FILE_BYTES, 'size');
+      need(isFileType(o.type), 'type');
+      need(isChunkSize(o.chunk), 'chunk');
+      need(isB64(o.key, 32), 'key');
+      need(isB64(o.nonce, 7), 'nonce');
+      need(isB64(o.hash, 32), 'hash');
+      const { id, seq, sentAt, name, size, type, chunk, key, nonce, hash } = o as unknown as FilePayload;
+      return { t: 'file', id, seq, sentAt, name, size, type, chunk, key, nonce, hash };
+    }
+    case 'file-get':
+      need(isId(o.id), 'id');
+      need(isId(o.file), 'file');
+      need(isTime(o.from) && (o.from as number) <= 0xffffffff, 'from');
+      return { t: 'file-get', id: o.id as Id, file: o.file as Id, from: o.from as number };
+    case 'file-ack':
+      need(isId(o.file), 'file');
+      need(isTime(o.next) && (o.next as number) <= 0xffffffff, 'next');
+      return { t: 'file-ack', file: o.file as Id, next: o.next as number };
+    case 'file-cancel':
+      need(isId(o.id), 'id');
+      need(isId(o.file), 'file');
+      need(isText(o.reason, 0, 200), 'reason');
+      return { t: 'file-cancel', id: o.id as Id, file: o.file as Id, reason: o.reason as string };
     case 'hold':
       need(isId(o.id), 'id');
       need(typeof o.on === 'boolean', 'on');

@@ -14,6 +14,8 @@ export interface SettingsMap {
   readReceipts: boolean;
   /** Hold sealed mail for friends who ask (EngineOptions.holdForFriends, §5.2). Absent means on. */
   holdForFriends: boolean;
+  /** Accept file offers up to this many bytes without asking (EngineOptions.autoAcceptBytes, §6.4). */
+  autoAcceptBytes: number;
 }
 export type SettingKey = keyof SettingsMap;
 
@@ -38,6 +40,21 @@ export interface SeenRow {
   value?: string;
 }
 
+/** A file we offer, kept until the engine forgets it (migration 0004, docs/protocol.md §6). */
+export interface KeptFileRow {
+  fileId: Id;
+  blob: Blob;
+}
+/**
+ * Received bytes at `offset` of a partial file, where there is no Origin Private File System
+ * (migration 0004). `data` is a Blob where the browser can store one, else the bytes themselves.
+ */
+export interface FileChunkRow {
+  fileId: Id;
+  offset: number;
+  data: Blob | Uint8Array<ArrayBuffer>;
+}
+
 export class ChattorDb extends Dexie {
   // `declare`, not a field: a class field would overwrite the table Dexie assigns in its constructor.
   declare settings: Table<SettingRow, SettingKey>;
@@ -49,6 +66,9 @@ export class ChattorDb extends Dexie {
   declare seen: Table<SeenRow, string>;
   /** The key vault (migration 0003, docs/protocol.md §4.3). */
   declare vault: Table<VaultRow, 'vault'>;
+  /** File transfers (migration 0004, docs/protocol.md §6). */
+  declare files: Table<KeptFileRow, Id>;
+  declare fileChunks: Table<FileChunkRow, [Id, number]>;
 
   constructor(name: string = DB_NAME, options?: DexieOptions) {
     super(name, options);

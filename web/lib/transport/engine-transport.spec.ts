@@ -41,6 +41,7 @@ class FakeClient implements EngineTransportClient {
   };
   openMailboxAccount = (capHash: string) => Promise.resolve(`okey-${capHash.slice(0, 4)}`);
   closeMailboxAccount = () => Promise.resolve();
+  bufferedAmount = () => 0;
   getMailboxStats = () => Promise.resolve({ accounts: 1, envelopes: 2, bytes: 2048, oldestAt: null });
   closePeer = (link: number) => {
     this.closed.push(link);

@@ -30,6 +30,7 @@ export type EngineTransportClient = Pick<
   | 'openMailboxAccount'
   | 'closeMailboxAccount'
   | 'getMailboxStats'
+  | 'bufferedAmount'
 >;
 
 /** How long an isolated link to a holder may take to open, and a mailbox request to be answered. */
@@ -232,9 +233,13 @@ export class GatewayEngineTransport implements EngineTransport {
     await this.#client.closePeer(link);
   }
 
-  send(link: number, body: Uint8Array): void {
+  send(link: number, body: Uint8Array, stream = 0): void {
     if (!this.#open.has(link)) throw new ChattorError('E_UNKNOWN_LINK', `link ${link} is not open`);
-    this.#client.sendFrame(link, encodeFrame({ kind: FrameKind.DATA, stream: 0, body }));
+    this.#client.sendFrame(link, encodeFrame({ kind: FrameKind.DATA, stream, body }));
+  }
+
+  buffered(): number {
+    return this.#client.bufferedAmount();
   }
 
   onBody(handler: BodyHandler): () => void {

@@ -31,6 +31,8 @@ export interface WebSocketLike {
   onmessage: ((ev: MessageEvent) => unknown) | null;
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
+  /** Bytes queued but not yet sent (browsers and `ws` both have it; fakes may leave it out). */
+  readonly bufferedAmount?: number;
 }
 export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
 
@@ -166,6 +168,11 @@ export class GatewayClient {
     const ws = this.#ws;
     if (!ws || ws.readyState !== OPEN) throw new ChattorError('E_STATE', 'the local link is not open');
     ws.send(encodeLocalBinary(LocalOp.SendFrame, link, frame));
+  }
+
+  /** Bytes written to the local link and not yet sent to the gateway (flow control for files, §6.4). */
+  bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
   }
 
   /**

@@ -27,4 +27,11 @@ export type IconName =
   | 'shield'
   | 'back'
   | 'block'
-  | 'mailbox';
+  | 'mailbox'
+  | 'attach'
+  | 'file'
+  | 'image'
+  | 'video'
+  | 'audio'
+  | 'pause'
+  | 'play';

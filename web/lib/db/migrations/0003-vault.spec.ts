@@ -70,7 +70,6 @@ describe('migration 0003: key vault', () => {
     const db = openLatest(name);
     await db.open();
     expect(db.verno).toBe(DB_VERSION);
-    expect(DB_VERSION).toBe(3);
     const row = (await db.vault.get('vault'))!;
     expect(row.protection).toBe('device');
     expect(row.deviceKey).toBeInstanceOf(CryptoKey);
@@ -96,7 +95,7 @@ describe('migration 0003: key vault', () => {
     const name = await versionTwo([{ key: 'other', value: 1 }]);
     const db = openLatest(name);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(DB_VERSION);
     expect(await db.vault.count()).toBe(0);
     expect((await db.meta.get('other'))?.value).toBe(1);
   });

@@ -3,7 +3,7 @@ import { goto } from '$app/navigation';
 import { resolve } from '$app/paths';
 import type { ChatEngineApi, ChatMessage, Contact, EngineStorage, Id } from '../../../../shared/protocol/api';
 import { contactName, type FriendsManager } from '$lib/features/friends/friends.svelte';
-import { Conversation } from './conversation.svelte';
+import { Conversation, type FileProgress, type FileUrls } from './conversation.svelte';
 import { Notifier } from './notifications.svelte';
 
 export interface ConversationSummary {
@@ -15,6 +15,8 @@ export interface ChatDeps {
   engine: () => ChatEngineApi | null;
   storage: EngineStorage;
   friends: FriendsManager;
+  /** Where received and kept files are, for previews and downloads. */
+  files?: FileUrls;
 }
 
 export class ChatManager {
@@ -56,6 +58,7 @@ export class ChatManager {
     const conversation = new Conversation(contactId, {
       engine: this.#deps.engine,
       storage: this.#deps.storage,
+      files: this.#deps.files,
     });
     this.open = conversation;
     await conversation.load();
@@ -79,15 +82,24 @@ export class ChatManager {
     if (message.direction === 'in') {
       const contact = this.#deps.friends.byId[message.contactId];
       const name = contact ? contactName(contact) : 'a friend';
-      this.notifier.notify(`Message from ${name}`, `chat-${message.contactId}`, () => {
-        void goto(resolve('/chats/[id]', { id: message.contactId }));
-      });
+      this.notifier.notify(
+        `${message.file ? 'File' : 'Message'} from ${name}`,
+        `chat-${message.contactId}`,
+        () => {
+          void goto(resolve('/chats/[id]', { id: message.contactId }));
+        },
+      );
     }
   }
 
   applyChanged(message: ChatMessage): void {
     this.#applyLast(message);
     this.open?.apply(message);
+  }
+
+  /** Only the open conversation shows transfers; the list's preview line does not change. */
+  applyProgress(e: FileProgress): void {
+    this.open?.applyProgress(e);
   }
 
   #applyLast(message: ChatMessage): void {

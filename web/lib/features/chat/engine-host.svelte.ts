@@ -7,6 +7,7 @@ import { getDb } from '$lib/db/db';
 import { DexieEngineStorage } from '$lib/db/engine-storage';
 import { handleError } from '$lib/errors/handle-error';
 import { AppError, errorCode } from '$lib/errors/app-error';
+import { BrowserFileStore } from '$lib/files/file-store';
 import { KeyVault, type VaultProtection } from '$lib/keys/key-vault';
 import { FriendsManager } from '$lib/features/friends/friends.svelte';
 import { MailboxManager } from '$lib/features/mailbox/mailbox.svelte';
@@ -29,6 +30,8 @@ export interface EngineHostDeps {
   storage: EngineStorage;
   createEngine: EngineFactory;
   vault: KeyVault;
+  /** Where file bytes live (docs/protocol.md §6). */
+  files: BrowserFileStore;
 }
 
 export class EngineHost {
@@ -52,10 +55,16 @@ export class EngineHost {
       storage: deps.storage ?? new DexieEngineStorage(getDb()),
       createEngine: deps.createEngine ?? createEngine,
       vault: deps.vault ?? new KeyVault(getDb()),
+      files: deps.files ?? new BrowserFileStore(),
     };
     const engine = () => this.engine;
     this.friends = new FriendsManager({ engine, storage: this.#deps.storage });
-    this.chat = new ChatManager({ engine, storage: this.#deps.storage, friends: this.friends });
+    this.chat = new ChatManager({
+      engine,
+      storage: this.#deps.storage,
+      friends: this.friends,
+      files: this.#deps.files,
+    });
     this.mailbox = new MailboxManager({ engine });
   }
 
@@ -77,6 +86,8 @@ export class EngineHost {
       transport,
       readReceipts: () => prefs.readReceipts,
       holdForFriends: () => prefs.holdForFriends,
+      files: this.#deps.files,
+      autoAcceptBytes: () => prefs.autoAcceptBytes,
       // docs/protocol.md §4.3: IndexedDB holds the identity and the storage key only sealed.
       identityBox: vault.identityBox,
       storageKey: () => vault.storageKey(),
@@ -132,12 +143,13 @@ export class EngineHost {
     return this.#deps.vault;
   }
 
-  /** Stops the engine and forgets the unlocked keys (wipe). */
+  /** Stops the engine, forgets the unlocked keys and releases the file locks (wipe). */
   async stop(): Promise<void> {
     const engine = this.engine;
     if (engine && this.phase === 'running') await engine.stop();
     this.#deps.vault.lock();
     this.phase = 'idle';
+    await this.#deps.files.dispose();
   }
 
   /** Unlocks the vault and starts the engine; a wrong passphrase is E_WRONG_PASSPHRASE, nothing lost. */
@@ -218,6 +230,9 @@ export class EngineHost {
         return;
       case 'MessageChanged':
         this.chat.applyChanged(e.message);
+        return;
+      case 'FileProgress':
+        this.chat.applyProgress(e);
         return;
       case 'MailboxChanged':
         this.mailbox.changed();

@@ -1,6 +1,7 @@
 // "Wipe this device": stop everything, delete the database (keys, contacts, messages, pairing token)
-// and this browser's preferences, then start over at the Not paired screen.
+// and this browser's preferences and received files, then start over at the Not paired screen.
 import { deleteDatabase } from '$lib/db/db';
+import { removeAllFiles } from '$lib/files/file-store';
 
 export const WIPE_PHRASE = 'wipe';
 
@@ -17,6 +18,8 @@ export async function wipeDevice(running: Stoppable[]): Promise<void> {
     }
   }
   await deleteDatabase();
+  // Received files outside IndexedDB (the Origin Private File System); the stops above released them.
+  await removeAllFiles();
   try {
     localStorage.clear();
   } catch {

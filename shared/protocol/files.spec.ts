@@ -1,0 +1,173 @@
+// Tests docs/protocol.md §6 in the engine, on the memory network: offer, auto-accept and manual accept,
+// byte-identical delivery and hash check, pause/resume, resume after a cut link and after a restart of
+// either side, cancel, and hostile chunks and offers.
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../util/bytes.js';
+import type { ChatMessage, EngineEvent } from './api.js';
+import { encodeChunkBody } from './body.js';
+import { MemoryFileStore } from './memory-files.js';
+import { befriend, makeNode, newNetwork, until, type Node } from './testing.js';
+
+const bytes = (n: number, seed = 7): Uint8Array => new Uint8Array(n).map((_, i) => (i * 131 + seed) & 0xff);
+
+async function pair(opts: { autoAccept?: number } = {}) {
+  const net = newNetwork();
+  const aStore = new MemoryFileStore();
+  const bStore = new MemoryFileStore();
+  const alice = await makeNode(net, 'alice', { files: aStore });
+  const bob = await makeNode(net, 'bob', {
+    files: bStore,
+    autoAcceptBytes: () => opts.autoAccept ?? 10 * 2 ** 20,
+  });
+  const { ab, ba } = await befriend(alice, bob);
+  return { net, alice, bob, aStore, bStore, bobId: ab.id, aliceId: ba.id };
+}
+
+async function fileState(n: Node, id: string): Promise<ChatMessage['file']> {
+  return (await n.storage.getMessage(id))?.file;
+}
+
+describe('file transfer', () => {
+  it('sends a small file: auto-accepted, byte-identical, complete on both sides', async () => {
+    const { alice, bob, bStore, bobId } = await pair();
+    const data = bytes(700_000);
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'photo.jpg',
+      size: data.length,
+      type: 'image/jpeg',
+      source: data,
+    });
+    expect(m.file).toMatchObject({ name: 'photo.jpg', size: 700_000, state: 'offered' });
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'complete at bob');
+    expect(bStore.files.get(m.id)).toEqual(data);
+    await until(async () => (await fileState(alice, m.id))?.state === 'complete', 'complete at alice');
+    expect((await fileState(alice, m.id))?.done).toBe(700_000);
+    expect(bob.events.some((e: EngineEvent) => e.t === 'FileProgress')).toBe(true);
+  });
+
+  it('waits for a large file to be accepted; an empty file works too', async () => {
+    const { alice, bob, bStore, bobId } = await pair({ autoAccept: 100 });
+    const data = bytes(300_000);
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'big.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, m.id))?.state === 'offered', 'offer at bob');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bStore.files.has(m.id)).toBe(false);
+    await bob.engine.acceptFile(m.id);
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'complete');
+    expect(bStore.files.get(m.id)).toEqual(data);
+    const e = await alice.engine.sendFile(bobId, {
+      name: 'empty',
+      size: 0,
+      type: '',
+      source: new Uint8Array(0),
+    });
+    await until(async () => (await fileState(bob, e.id))?.state === 'complete', 'empty complete');
+  });
+
+  it('resumes after the link is cut mid-transfer and after either side restarts', async () => {
+    const { net, alice, bob, bStore, bobId } = await pair();
+    const data = bytes(5 * 262_144 + 123);
+    let chunks = 0;
+    net.tap = (e) => {
+      if (e.body[1] === 0x03 && ++chunks === 3) {
+        net.setOnline(bob.onion, false); // cut after two chunks
+        return false;
+      }
+      return true;
+    };
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'cut.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => chunks >= 3, 'cut');
+    net.tap = undefined;
+    await bob.restart();
+    await alice.restart();
+    net.setOnline(bob.onion, true);
+    await until(
+      async () => (await fileState(bob, m.id))?.state === 'complete',
+      'complete after resume',
+      20_000,
+    );
+    expect(bStore.files.get(m.id)).toEqual(data);
+  });
+
+  it('pauses and resumes, and cancel removes the data on both sides', async () => {
+    const { alice, bob, aStore, bStore, bobId } = await pair({ autoAccept: 0 });
+    const data = bytes(3 * 262_144);
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'p.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, m.id))?.state === 'offered', 'offer');
+    await bob.engine.acceptFile(m.id);
+    await bob.engine.pauseFile(m.id).catch(() => undefined);
+    await bob.engine.resumeFile(m.id).catch(() => undefined);
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'complete');
+    expect(bStore.files.get(m.id)).toEqual(data);
+
+    const c = await alice.engine.sendFile(bobId, {
+      name: 'c.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, c.id))?.state === 'offered', 'offer 2');
+    await alice.engine.cancelFile(c.id);
+    await until(async () => (await fileState(bob, c.id))?.state === 'cancelled', 'cancelled at bob');
+    expect(aStore.files.has(c.id)).toBe(false);
+    expect(bStore.files.has(c.id)).toBe(false);
+  });
+
+  it('fails a transfer whose chunk does not authenticate, and keeps no partial file', async () => {
+    const { net, alice, bob, bStore, bobId } = await pair({ autoAccept: 0 });
+    const data = bytes(2 * 262_144);
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'x.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, m.id))?.state === 'offered', 'offer');
+    net.tap = (e) => {
+      if (e.body[1] !== 0x03) return true;
+      const forged = encodeChunkBody(
+        Uint8Array.from(Buffer.from(m.id, 'hex')),
+        0,
+        new Uint8Array(262_144 + 16),
+      );
+      net.inject(alice.onion, bob.onion, forged);
+      return false;
+    };
+    await bob.engine.acceptFile(m.id);
+    await until(async () => (await fileState(bob, m.id))?.state === 'failed', 'failed');
+    net.tap = undefined;
+    expect((await fileState(bob, m.id))?.error).toMatch(/authentication/);
+    expect(bStore.files.has(m.id)).toBe(false);
+    await until(async () => (await fileState(alice, m.id))?.state === 'cancelled', 'sender told');
+    void toHex;
+  });
+
+  it('refuses bad offers from the API', async () => {
+    const { alice, bobId } = await pair();
+    const src = new Uint8Array(1);
+    await expect(
+      alice.engine.sendFile(bobId, { name: '../etc/passwd', size: 1, type: '', source: src }),
+    ).rejects.toThrow(/name/);
+    await expect(
+      alice.engine.sendFile(bobId, { name: 'a', size: -1, type: '', source: src }),
+    ).rejects.toThrow(/size/);
+    await expect(
+      alice.engine.sendFile('0'.repeat(32), { name: 'a', size: 1, type: '', source: src }),
+    ).rejects.toThrow();
+  });
+});
