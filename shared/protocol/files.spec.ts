@@ -2,7 +2,7 @@
 // byte-identical delivery and hash check, pause/resume, resume after a cut link and after a restart of
 // either side, cancel, and hostile chunks and offers.
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../util/bytes.js';
+import { fromHex } from '../util/bytes.js';
 import type { ChatMessage, EngineEvent } from './api.js';
 import { encodeChunkBody } from './body.js';
 import { MemoryFileStore } from './memory-files.js';
@@ -140,11 +140,7 @@ describe('file transfer', () => {
     await until(async () => (await fileState(bob, m.id))?.state === 'offered', 'offer');
     net.tap = (e) => {
       if (e.body[1] !== 0x03) return true;
-      const forged = encodeChunkBody(
-        Uint8Array.from(Buffer.from(m.id, 'hex')),
-        0,
-        new Uint8Array(262_144 + 16),
-      );
+      const forged = encodeChunkBody(fromHex(m.id), 0, new Uint8Array(262_144 + 16));
       net.inject(alice.onion, bob.onion, forged);
       return false;
     };
@@ -154,7 +150,6 @@ describe('file transfer', () => {
     expect((await fileState(bob, m.id))?.error).toMatch(/authentication/);
     expect(bStore.files.has(m.id)).toBe(false);
     await until(async () => (await fileState(alice, m.id))?.state === 'cancelled', 'sender told');
-    void toHex;
   });
 
   it('refuses bad offers from the API', async () => {
@@ -169,5 +164,43 @@ describe('file transfer', () => {
     await expect(
       alice.engine.sendFile('0'.repeat(32), { name: 'a', size: 1, type: '', source: src }),
     ).rejects.toThrow();
+  });
+
+  it('fails a file whose bytes do not match the offered hash, keeping nothing', async () => {
+    const { alice, bob, aStore, bStore, bobId } = await pair({ autoAccept: 0 });
+    const data = bytes(300_000);
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'liar.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, m.id))?.state === 'offered', 'offer');
+    const kept = aStore.files.get(m.id)!;
+    kept[1000] = kept[1000]! ^ 1; // the sender's bytes change after the hash was taken
+    await bob.engine.acceptFile(m.id);
+    await until(async () => (await fileState(bob, m.id))?.state === 'failed', 'failed');
+    expect((await fileState(bob, m.id))?.error).toMatch(/hash/);
+    expect(bStore.files.has(m.id)).toBe(false);
+  });
+
+  it('runs two transfers at once while chat messages keep flowing', async () => {
+    const { alice, bob, bStore, bobId, aliceId } = await pair();
+    const one = bytes(2 * 262_144, 1);
+    const two = bytes(3 * 262_144, 2);
+    const [m1, m2] = await Promise.all([
+      alice.engine.sendFile(bobId, { name: 'one', size: one.length, type: '', source: one }),
+      alice.engine.sendFile(bobId, { name: 'two', size: two.length, type: '', source: two }),
+    ]);
+    for (let i = 0; i < 5; i++) await bob.engine.sendMessage(aliceId, `chat ${i}`);
+    for (let i = 0; i < 5; i++) await alice.engine.sendMessage(bobId, `back ${i}`);
+    await until(async () => (await fileState(bob, m1.id))?.state === 'complete', 'one');
+    await until(async () => (await fileState(bob, m2.id))?.state === 'complete', 'two');
+    expect(bStore.files.get(m1.id)).toEqual(one);
+    expect(bStore.files.get(m2.id)).toEqual(two);
+    const backs = async () =>
+      (await bob.storage.listMessages(aliceId)).filter((m) => m.body.startsWith('back')).map((m) => m.body);
+    await until(async () => (await backs()).length === 5, 'chat while transferring');
+    expect(await backs()).toEqual(['back 0', 'back 1', 'back 2', 'back 3', 'back 4']);
   });
 });
