@@ -21,14 +21,7 @@ import type { Keys } from './keys.js';
 import type { FileAgent } from './files.js';
 import type { MailAgent } from './mail.js';
 import { encodePayload, type Payload } from './payload.js';
-import {
-  DEFAULT_RETRY_MS,
-  DIRECT_AFTER_DEPOSIT_MS,
-  peerKey,
-  RequestLimiter,
-  Serial,
-  type PeerRecord,
-} from './state.js';
+import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
 
 export type OutboxKind = NonNullable<OutboxItem['kind']>;
 
@@ -65,7 +58,7 @@ export class Core {
   readonly limiter = new RequestLimiter();
   keys: Keys | undefined;
   /** `epoch` counts the openings of a link: a body written before a re-open is written again. */
-  readonly links = new Map<number, { open: boolean; onion?: string; epoch?: number }>();
+  readonly links = new Map<number, { open: boolean; onion?: string; epoch?: number; openedAt?: number }>();
   /** Where and when each outbox item was last written (in memory: after a restart all are resent). */
   private readonly written = new Map<Id, { link: number; epoch: number; at: number }>();
   readonly dialed = new Map<string, number>();
@@ -238,8 +231,9 @@ export class Core {
     const now = this.now();
     const written: OutboxItem[] = [];
     for (const item of items) {
-      // A deposited item waits for the recipient's fetch; directly only if that has not come (§5.7).
-      if (item.depositedAt !== undefined && now - item.depositedAt < DIRECT_AFTER_DEPOSIT_MS) continue;
+      // A deposited item gives the recipient RETRY to fetch it from the mailbox once a link is open (§5.7).
+      const since = Math.max(item.depositedAt ?? 0, this.links.get(link)?.openedAt ?? 0);
+      if (item.depositedAt !== undefined && now - since < this.retryMs) continue;
       const w = this.written.get(item.messageId);
       // Resend only on a new (or re-opened) link, or after RETRY without a receipt (§4.5).
       if (w && w.link === link && w.epoch === epoch && now - w.at < this.retryMs) continue;

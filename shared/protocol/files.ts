@@ -446,8 +446,7 @@ export class FileAgent {
     await this.setState(l, state);
     l.wake?.();
     this.live.delete(l.rec.fileId);
-    const keepSource = false;
-    if (!keepSource) await this.store.remove(l.rec.fileId).catch(() => undefined);
+    await this.store.remove(l.rec.fileId).catch(() => undefined);
     if (tell)
       await this.send(l.rec.contactId, { t: 'file-cancel', id: this.id(), file: l.rec.fileId, reason }, true);
   }

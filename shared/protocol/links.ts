@@ -60,7 +60,13 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
   const prev = core.links.get(e.link);
   const onion = e.onion ?? prev?.onion;
   const epoch = (prev?.epoch ?? 0) + (e.open && !prev?.open ? 1 : 0);
-  core.links.set(e.link, { open: e.open, epoch, ...(onion ? { onion } : {}) });
+  const openedAt = e.open && !prev?.open ? core.now() : prev?.openedAt;
+  core.links.set(e.link, {
+    open: e.open,
+    epoch,
+    ...(onion ? { onion } : {}),
+    ...(openedAt !== undefined ? { openedAt } : {}),
+  });
   if (onion) core.dialed.set(onion, e.link);
   const affected = new Set<Id>();
   for (const [id, l] of core.replyLinks) {

@@ -11,8 +11,6 @@ export const REQUEST_RATE_TOTAL = 30;
 export const RATE_WINDOW_MS = 60_000;
 export const MAX_SEQ_GAP = 1000;
 export const DEFAULT_RETRY_MS = 30_000;
-/** A deposited message is sent directly again only if no receipt came this long after (§5.7). */
-export const DIRECT_AFTER_DEPOSIT_MS = 10 * 60_000;
 
 /** Engine-private per-contact state, in storage meta under `peer:<contactId>`. */
 export interface PeerRecord {

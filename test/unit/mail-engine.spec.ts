@@ -14,9 +14,18 @@ import { createMemoryNetwork, type MemoryMailboxHost } from '../../shared/protoc
 import { befriend, incoming, makeNode, settle, until, type Node } from '../../shared/protocol/testing.js';
 import { fromBase64Url, fromHex, toBase64Url } from '../../shared/util/bytes.js';
 import { decodeFrame, FrameKind } from '../../shared/wire/frame.js';
-import { decodeMbxError, encodeDeposit, encodeIssue, MbxErrorCode } from '../../shared/wire/mailbox.js';
+import {
+  decodeDeposit,
+  decodeMbxError,
+  encodeDeposit,
+  encodeIssue,
+  MbxErrorCode,
+  type DepositBody,
+} from '../../shared/wire/mailbox.js';
 
 const dirs: { remove(): void }[] = [];
+/** Every DEPOSIT any holder saw, to replay one. */
+const deposits: DepositBody[] = [];
 const stores: MailboxStore[] = [];
 const log = createLogger('test', { level: 'error' });
 
@@ -29,6 +38,7 @@ function hostFor(): MemoryMailboxHost {
   return {
     handle(frame) {
       const f = decodeFrame(frame);
+      if (f.kind === FrameKind.DEPOSIT) deposits.push(decodeDeposit(f.body));
       return svc.handle(f.kind as never, f.stream, f.body);
     },
     openAccount(capHash) {
@@ -107,6 +117,19 @@ describe('offline mail in the engine', () => {
     expect(got.every((m) => m.via === 'mailbox')).toBe(true);
     expect((await carol.engine.mailboxStatus()).held?.envelopes).toBe(0);
     expect(await bob.engine.fetchMail()).toBe(0);
+    // A replayed envelope (re-deposited with a fresh token after bob deleted it) is dropped quietly.
+    const old = deposits.at(-1)!;
+    const to = (await mailTo(alice, bobAtAlice.id))!;
+    const h = to.holders.find((x) => x.onion === carol.onion)!;
+    const session = await net.transport(alice.onion).mailbox!.connect(carol.onion);
+    const again = await session.request(
+      FrameKind.DEPOSIT,
+      encodeDeposit({ ...old, token: fromBase64Url(h.tokens.at(-1)!) }),
+    );
+    session.close();
+    expect(again.kind).toBe(FrameKind.STORED);
+    expect(await bob.engine.fetchMail()).toBe(1);
+    expect(await incoming(bob, alice)).toEqual(texts);
     await until(async () => {
       const ms = await alice.storage.listMessages(bobAtAlice.id);
       return ms.every((m) => m.state === 'delivered');
