@@ -60,7 +60,6 @@ export type MailBodyHandler = (body: Uint8Array) => Promise<void>;
 const FETCH_PAGE = 500;
 const FETCH_RETRY_MS = 30_000;
 const MAX_FETCH_PAGES = 1000;
-const ENVELOPE_SEEN_PREFIX = 'env:';
 
 /** A reply of the expected kind, or a ChattorError for MBX_ERROR and anything else. */
 function expectReply(r: { kind: number; body: Uint8Array }, kind: number): Uint8Array {
@@ -580,11 +579,9 @@ export class MailAgent {
           const mid = mids[it.index];
           if (!mid) continue;
           try {
-            const { envelopeId, body } = await openEnvelope(keys, mid, it.envelope);
-            const seenKey = ENVELOPE_SEEN_PREFIX + toHex(envelopeId);
-            if (await core.storage.hasSeen(seenKey)) continue;
+            // A replayed envelope carries a body already accepted: §4.5's replay memory drops it.
+            const { body } = await openEnvelope(keys, mid, it.envelope);
             await this.onBody(body);
-            await core.storage.addSeen(seenKey, core.now() + this.ttlMs * 2);
           } catch (e) {
             core.protocolError(e);
           }

@@ -42,6 +42,8 @@ export class DexieEngineStorage implements EngineStorage {
   readonly #db: ChattorDb;
   readonly #now: () => number;
   #batch: Batch | null = null;
+  /** Rows read while a batch is open (a mailbox page reads the same records for every message). */
+  #reads: Map<string, unknown> | null = null;
   #tail: Promise<void> = Promise.resolve();
   #seenWrites = 0;
 
@@ -176,11 +178,13 @@ export class DexieEngineStorage implements EngineStorage {
     if (this.#batch) return fn(); // nested (or concurrent): joins the open batch
     const batch: Batch = new Map();
     this.#batch = batch;
+    this.#reads = new Map();
     let result: T;
     try {
       result = await fn();
     } finally {
       this.#batch = null;
+      this.#reads = null;
     }
     await this.#enqueue(() => this.#commit(batch));
     return result;
@@ -226,7 +230,14 @@ export class DexieEngineStorage implements EngineStorage {
       const slot = slots.get(key);
       return slot === DELETED ? undefined : (structuredClone(slot) as T);
     }
-    return (await this.#read(read)) as T | undefined;
+    // Inside a batch the engine is the only writer, and its writes land in the batch (checked above):
+    // a row read once stays valid until the batch ends.
+    const reads = this.#reads;
+    const cacheKey = `${table}\u0000${key}`;
+    if (reads?.has(cacheKey)) return structuredClone(reads.get(cacheKey)) as T | undefined;
+    const row = (await this.#read(read)) as T | undefined;
+    if (reads && this.#reads === reads) reads.set(cacheKey, structuredClone(row));
+    return row;
   }
 
   async #put(table: EngineTableName, key: string, row: object): Promise<void> {
