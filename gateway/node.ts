@@ -153,7 +153,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
         });
       },
       closed: (link, reason, willRetry) => hub?.broadcast({ t: 'PeerClosed', link, reason, willRetry }),
-      frame: (link, frame) => hub?.frame(link, frame),
+      frame: (link, frame, stream) => hub?.frame(link, frame, stream),
     },
   });
   const contactListener = await startPeerListener('contact', links, log.child('contact'));

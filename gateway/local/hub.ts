@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { wsBytes } from '../ws-bytes.js';
 import { errorMessage } from '../log.js';
 import type { LinkInfo } from '../peers/links.js';
+import { BULK_HIGH_WATER } from '../peers/limits.js';
 
 export interface HubLinks {
   dial(onion: string, options?: { isolated?: boolean }): number;
@@ -78,10 +79,17 @@ export class LocalHub {
     for (const c of this.clients) if (c.readyState === c.OPEN) c.send(text);
   }
 
-  /** A checked frame from a peer for the browser(s). */
-  frame(link: number, frame: Uint8Array): void {
+  /**
+   * A checked frame from a peer for the browser(s). A bulk frame (file chunk, stream ≠ 0) is dropped
+   * for a browser that has more than BULK_HIGH_WATER unread: it asks again for what it missed (§6.4).
+   */
+  frame(link: number, frame: Uint8Array, stream = 0): void {
     const msg = encodeLocalBinary(LocalOp.FrameReceived, link, frame);
-    for (const c of this.clients) if (c.readyState === c.OPEN) c.send(msg, { binary: true });
+    for (const c of this.clients) {
+      if (c.readyState !== c.OPEN) continue;
+      if (stream !== 0 && c.bufferedAmount > BULK_HIGH_WATER) continue;
+      c.send(msg, { binary: true });
+    }
   }
 
   closeAll(): void {

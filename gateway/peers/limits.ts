@@ -10,3 +10,6 @@ export const RATE_BYTES = { perSecond: 64 * 1024 * 1024, burst: 128 * 1024 * 102
 export const MAX_PROTOCOL_ERRORS = 1000;
 /** Above this many bytes queued on a link's socket, senders should wait (backpressure). */
 export const HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+/** Unsent bytes on a peer link above which bulk frames (file chunks) are refused (§6.4). */
+export const BULK_HIGH_WATER = 8 * 1024 * 1024;

@@ -336,4 +336,25 @@ describe('peer links', () => {
     expect(() => normalizeOnion('example.com')).toThrow(/v3 onion/);
     expect(() => normalizeOnion('a'.repeat(16))).toThrow(/v3 onion/);
   });
+
+  it('refuses bulk frames while a peer link is backed up, never chat frames (§6.4)', async () => {
+    const { links, listener, connected } = await setup();
+    const { ws } = await connect(listener.port);
+    await until(() => connected.length === 1);
+    const link = connected[0]!.link;
+    (ws as unknown as { _socket: Socket })._socket.pause(); // the peer stops reading
+    const chunk = (stream: number) =>
+      encodeFrame({ kind: FrameKind.DATA, stream, body: new Uint8Array(MAX_FRAME - 14) });
+    let refused: unknown;
+    for (let i = 0; i < 200 && !refused; i++) {
+      try {
+        links.send(link, chunk(5));
+      } catch (e) {
+        refused = e;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(String(refused)).toMatch(/backed up/);
+    expect(() => links.send(link, chunk(0))).not.toThrow();
+  });
 });

@@ -32,6 +32,7 @@ import {
   PING_INTERVAL_MS,
   RATE_BYTES,
   RATE_FRAMES,
+  BULK_HIGH_WATER,
 } from './limits.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -48,8 +49,8 @@ export interface LinkInfo {
 export interface LinkEvents {
   connected(info: LinkInfo): void;
   closed(link: number, reason: string, willRetry: boolean): void;
-  /** A checked DATA, ACK, ERROR or mailbox reply frame for the browser. */
-  frame(link: number, frame: Uint8Array): void;
+  /** A checked DATA, ACK, ERROR or mailbox reply frame for the browser; `stream` ≠ 0: bulk (§6.4). */
+  frame(link: number, frame: Uint8Array, stream: number): void;
 }
 
 /** Answers one mailbox request frame with one reply frame (gateway/mailbox/service.ts). */
@@ -162,7 +163,12 @@ export class LinkManager {
     const link = this.links.get(linkId);
     if (!link || !link.ws || link.ws.readyState !== WebSocket.OPEN)
       throw new ChattorError('E_UNKNOWN_LINK', 'link is not open');
-    decodeFrame(frame);
+    const { stream } = decodeFrame(frame);
+    // Backpressure (docs/protocol.md §6.4): a bulk frame (a file chunk, stream ≠ 0) is refused while the
+    // peer link has more than BULK_HIGH_WATER unsent; the browser's window normally keeps it far below,
+    // and the receiver asks again for what was refused. Chat (stream 0) is never refused.
+    if (stream !== 0 && link.ws.bufferedAmount > BULK_HIGH_WATER)
+      throw new ChattorError('E_RATE_LIMITED', 'the peer link is backed up; the chunk was not sent');
     link.ws.send(frame, { binary: true });
   }
 
@@ -340,7 +346,7 @@ export class LinkManager {
       this.reply(link, ws, PeerErrorCode.NO_CLIENT, 'recipient is not attached');
       return;
     }
-    this.deps.events.frame(link.info.link, bytes);
+    this.deps.events.frame(link.info.link, bytes, frame.stream);
   }
 
   private onMailboxRequest(link: Link, ws: WebSocket, kind: MailboxRequestKind, frame: Frame): void {
