@@ -10,6 +10,7 @@ import type {
   EngineEvent,
   EngineOptions,
 } from '../shared/protocol/api.js';
+import { waitForContactLink } from '../shared/protocol/contact-link.js';
 import { ChatEngine } from '../shared/protocol/engine.js';
 import { GatewayClient } from '../web/lib/transport/gateway-client.js';
 import type { WebSocketLike } from '../web/lib/transport/gateway-client.js';
@@ -82,16 +83,7 @@ export async function startHeadlessNode(opts: HeadlessOptions, bot: BotHandlers 
     engine,
     storage,
     files,
-    async contactLink() {
-      for (let i = 0; ; i++) {
-        try {
-          return await engine.myContactLink();
-        } catch (e) {
-          if (i > 600) throw e;
-          await new Promise((r) => setTimeout(r, 200)); // the contact onion is not published yet
-        }
-      }
-    },
+    contactLink: () => waitForContactLink(engine),
     async stop() {
       off();
       await engine.stop();

@@ -22,6 +22,44 @@ function listen(onConn: (s: Socket) => void): Promise<Server> {
   });
 }
 
+/** A sink on 127.0.0.1: reads a u32 length, then that many bytes, then answers `done`. */
+export function listenSink(): Promise<Server> {
+  return listen((s) => {
+    let n = 0;
+    let want = -1;
+    s.on('data', (d: Buffer) => {
+      if (want < 0) {
+        want = d.readUInt32BE(0);
+        n += d.length - 4;
+      } else n += d.length;
+      if (n >= want) s.end('done');
+    });
+  });
+}
+
+/**
+ * Raw onion stream throughput: `total` bytes one way to a sink onion (listenSink behind it) dialled
+ * through `socksPort`, timed from the first byte written to the sink's answer. MiB/s.
+ */
+export async function sinkThroughput(socksPort: number, sinkOnion: string, total: number): Promise<number> {
+  const sink = await dialOnion(socksPort, sinkOnion, 80, 120_000);
+  try {
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(total);
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const t0 = performance.now();
+    const done = new Promise<void>((r) => sink.once('data', () => r()));
+    sink.write(header);
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      if (!sink.write(chunk)) await new Promise((r) => sink.once('drain', r));
+    }
+    await done;
+    return total / ((performance.now() - t0) / 1000) / 2 ** 20;
+  } finally {
+    sink.destroy();
+  }
+}
+
 export interface RawOnion {
   clientSocks: number;
   echoOnion: string;
@@ -35,17 +73,7 @@ export async function startRawOnions(clientTorrcLines: string[]): Promise<RawOni
     s.setNoDelay(true);
     s.pipe(s);
   });
-  const sink = await listen((s) => {
-    let n = 0;
-    let want = -1;
-    s.on('data', (d: Buffer) => {
-      if (want < 0) {
-        want = d.readUInt32BE(0);
-        n += d.length - 4;
-      } else n += d.length;
-      if (n >= want) s.end('done');
-    });
-  });
+  const sink = await listenSink();
   const dir = mkdtempSync(join(tmpdir(), 'chattor-bench-'));
   const [server, client] = await Promise.all([
     TorSupervisor.start({ dataDir: join(dir, 'server'), log, extraTorrc: clientTorrcLines }),
@@ -119,23 +147,9 @@ export async function benchBackbone(
     });
     report.add({ name: 'raw onion echo RTT p95', value: percentile(rtt, 95), unit: 'ms' });
 
-    const total = 64 * 1024 * 1024;
-    const sink = await dialOnion(raw.clientSocks, raw.sinkOnion, 80);
-    const header = Buffer.alloc(4);
-    header.writeUInt32BE(total);
-    const chunk = Buffer.alloc(64 * 1024, 1);
-    const t0 = performance.now();
-    const done = new Promise<void>((r) => sink.once('data', () => r()));
-    sink.write(header);
-    for (let sent = 0; sent < total; sent += chunk.length) {
-      if (!sink.write(chunk)) await new Promise((r) => sink.once('drain', r));
-    }
-    await done;
-    const secs = (performance.now() - t0) / 1000;
-    sink.destroy();
     report.add({
       name: 'raw onion stream throughput',
-      value: total / secs / 2 ** 20,
+      value: await sinkThroughput(raw.clientSocks, raw.sinkOnion, 64 * 2 ** 20),
       unit: 'MiB/s',
       note: '64 MiB one way',
     });

@@ -5,17 +5,18 @@ import { createLogger } from '../../gateway/log.js';
 import { loadTestnet, startTestnet } from '../../gateway/tor/testnet.js';
 import { benchBackbone } from './backbone.js';
 import { benchChatRtt } from './chat-rtt.js';
+import { benchFiles } from './files.js';
 import { benchMailCatchup } from './mail-catchup.js';
 import { benchMailHolder } from './mail-holder.js';
 import { benchRatchetChromium } from './ratchet-chromium.js';
 import { Report } from './report.js';
 
-const BENCHES = ['backbone', 'chat', 'ratchet', 'mail-catchup', 'mail-holder'] as const;
+const BENCHES = ['backbone', 'chat', 'ratchet', 'mail-catchup', 'mail-holder', 'files'] as const;
 type Bench = (typeof BENCHES)[number];
 /** Short names for groups. */
 const GROUPS: Record<string, Bench[]> = { mail: ['mail-catchup', 'mail-holder'] };
 /** Benchmarks that need the private Tor network. */
-const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder'];
+const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files'];
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = new Set<Bench>(
@@ -44,6 +45,7 @@ try {
   if (only.has('ratchet')) await benchRatchetChromium(report);
   if (only.has('mail-catchup')) await benchMailCatchup(report, { rawRttMs: raw?.median });
   if (only.has('mail-holder')) await benchMailHolder(report, tor());
+  if (only.has('files')) await benchFiles(report, tor());
 } finally {
   report.write();
   await net?.stop();
