@@ -175,6 +175,12 @@ export class Core {
     this.sendNow(peer, body, opts.link);
   }
 
+  /** `sendPayload` to a contact by id; nothing if there is no session with it (any more). */
+  async sendTo(contactId: Id, payload: Payload, opts: SendOptions = {}): Promise<void> {
+    const peer = await this.getPeer(contactId);
+    if (peer) await this.sendPayload(peer, payload, opts);
+  }
+
   /** Writes a fire-and-forget body (a delivered receipt) on `link` if open, else on the contact's link. */
   sendNow(peer: PeerRecord, body: Uint8Array, preferred?: number): void {
     const link = preferred !== undefined && this.isOpen(preferred) ? preferred : this.linkFor(peer);

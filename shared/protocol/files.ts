@@ -10,15 +10,16 @@ import {
   decryptChunk,
   encryptChunk,
   importFileKey,
+  MAX_FILE_SIZE,
   type FileParams,
 } from '../crypto/file-stream.js';
 import type { SymmetricKey } from '../crypto/primitives.js';
 import { equalBytes, fromBase64Url, fromHex, toBase64Url, toHex } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
 import type { ChatMessage, EngineOptions, FileInfo, FileInput, FileState, FileStore, Id } from './api.js';
-import { encodeChunkBody, fileStream } from './body.js';
+import { encodeChunkBody, fileStream, randomId } from './body.js';
 import type { Core } from './core.js';
-import { isFileName, isFileType, MAX_FILE_BYTES, type FilePayload, type Payload } from './payload.js';
+import { isFileName, isFileType, type FilePayload, type Payload } from './payload.js';
 import { Serial, type PeerRecord } from './state.js';
 
 export const WINDOW = 16;
@@ -29,18 +30,14 @@ export const DEFAULT_AUTO_ACCEPT = 10 * 1024 * 1024;
 const HASH_SLICE = 4 * 1024 * 1024;
 const WAIT_MS = 5;
 
+/** The offer's file fields (§6.1): what both sides keep of a transfer. */
+type FileFields = Pick<FilePayload, 'name' | 'size' | 'type' | 'chunk' | 'key' | 'nonce' | 'hash'>;
+
 /** The engine's record of one transfer, in storage meta `file:<id>`. */
-export interface TransferRecord {
+export interface TransferRecord extends FileFields {
   fileId: Id;
   contactId: Id;
   direction: 'in' | 'out';
-  name: string;
-  size: number;
-  type: string;
-  chunk: number;
-  key: string;
-  nonce: string;
-  hash: string;
   state: FileState;
   /** Receiver: the next chunk it needs. Sender: the receiver's last `next` (all below are written). */
   next: number;
@@ -115,7 +112,7 @@ export class FileAgent {
       throw new ChattorError('E_BAD_INPUT', 'file: {name, size, type, source} expected');
     if (!isFileName(input.name))
       throw new ChattorError('E_BAD_INPUT', 'file name: 1..255 characters, no control characters or slashes');
-    if (!Number.isSafeInteger(input.size) || input.size < 0 || input.size > MAX_FILE_BYTES)
+    if (!Number.isSafeInteger(input.size) || input.size < 0 || input.size > MAX_FILE_SIZE)
       throw new ChattorError('E_BAD_INPUT', 'file size out of range');
     const type = isFileType(input.type) ? input.type : '';
     await check();
@@ -133,10 +130,7 @@ export class FileAgent {
       const peer = await check();
       const core = this.core;
       const sentAt = Math.max(core.now(), peer.lastSentAt + 1);
-      const rec: TransferRecord = {
-        fileId,
-        contactId,
-        direction: 'out',
+      const fields: FileFields = {
         name: input.name,
         size: input.size,
         type,
@@ -144,6 +138,12 @@ export class FileAgent {
         key: toBase64Url(core.rng(32)),
         nonce: toBase64Url(core.rng(7)),
         hash: toBase64Url(hash),
+      };
+      const rec: TransferRecord = {
+        ...fields,
+        fileId,
+        contactId,
+        direction: 'out',
         state: 'offered',
         next: 0,
       };
@@ -158,19 +158,7 @@ export class FileAgent {
         file: info(rec),
       };
       const next = { ...peer, nextSeqOut: peer.nextSeqOut + 1, lastSentAt: sentAt };
-      const payload: FilePayload = {
-        t: 'file',
-        id: fileId,
-        seq: message.seq,
-        sentAt,
-        name: rec.name,
-        size: rec.size,
-        type: rec.type,
-        chunk: rec.chunk,
-        key: rec.key,
-        nonce: rec.nonce,
-        hash: rec.hash,
-      };
+      const payload: FilePayload = { t: 'file', id: fileId, seq: message.seq, sentAt, ...fields };
       await core.sendPayload(next, payload, {
         kind: 'message',
         messageId: fileId,
@@ -178,7 +166,7 @@ export class FileAgent {
         also: async () => {
           await core.storage.putMessage(message);
           await core.putPeer(next);
-          await this.save(rec);
+          await this.create(rec);
         },
       });
       this.track(rec);
@@ -225,21 +213,16 @@ export class FileAgent {
   /** A `file` offer was stored as a message: record the transfer; accept small ones at once. */
   async offered(contactId: Id, p: FilePayload): Promise<void> {
     if (this.live.has(p.id) || (await this.core.storage.getMeta(recordKey(p.id)))) return;
+    const { name, size, type, chunk, key, nonce, hash } = p;
     const rec: TransferRecord = {
+      ...{ name, size, type, chunk, key, nonce, hash },
       fileId: p.id,
       contactId,
       direction: 'in',
-      name: p.name,
-      size: p.size,
-      type: p.type,
-      chunk: p.chunk,
-      key: p.key,
-      nonce: p.nonce,
-      hash: p.hash,
       state: 'offered',
       next: 0,
     };
-    await this.save(rec);
+    await this.create(rec);
     const l = this.track(rec);
     const limit = this.opts.autoAcceptBytes?.() ?? DEFAULT_AUTO_ACCEPT;
     if (p.size <= limit) {
@@ -353,8 +336,10 @@ export class FileAgent {
       try {
         const n = chunkCount(l.rec.size, l.rec.chunk);
         const params = await this.paramsOf(l);
-        const stream = fileStream(fromHex(l.rec.fileId));
         const fileBytes = fromHex(l.rec.fileId);
+        const stream = fileStream(fileBytes);
+        // The peer record (for its onion) is read again only when no link reaches the contact.
+        let peer = await this.core.getPeer(l.rec.contactId);
         while (!this.stopped && l.rec.state === 'transferring' && this.live.get(l.rec.fileId) === l) {
           if (
             l.sent >= n ||
@@ -364,12 +349,10 @@ export class FileAgent {
             await this.waitFor(l, l.sent >= n ? STALL_MS : WAIT_MS * 4);
             continue;
           }
-          const link = this.core.linkFor({
-            contactId: l.rec.contactId,
-            onion: await this.onionOf(l.rec.contactId),
-          });
+          const link = peer && this.core.linkFor(peer);
           if (link === undefined) {
             await this.waitFor(l, 200);
+            peer = await this.core.getPeer(l.rec.contactId);
             continue;
           }
           const i = l.sent;
@@ -425,16 +408,14 @@ export class FileAgent {
   }
 
   private id(): Id {
-    return toHex(this.core.rng(16));
+    return randomId(this.core.rng);
   }
 
   /** Serial: a payload to the contact, kept in the outbox (`keep`) or written if a link is open. */
-  private async send(contactId: Id, payload: Payload, keep: boolean): Promise<void> {
-    const peer = await this.core.getPeer(contactId);
-    if (!peer) return;
+  private send(contactId: Id, payload: Payload, keep: boolean): Promise<void> {
     const messageId = 'id' in payload ? payload.id : undefined;
-    await this.core.sendPayload(
-      peer,
+    return this.core.sendTo(
+      contactId,
       payload,
       keep ? { kind: 'control', ...(messageId ? { messageId } : {}) } : {},
     );
@@ -465,12 +446,14 @@ export class FileAgent {
     this.progress(l, true);
   }
 
-  private async save(rec: TransferRecord): Promise<void> {
-    await this.core.storage.putMeta(recordKey(rec.fileId), rec);
-    if (isActive(rec.state) || rec.state === 'offered') {
-      const ids = await this.activeIds();
-      if (!ids.includes(rec.fileId)) await this.core.storage.putMeta(TRANSFERS, [...ids, rec.fileId]);
-    }
+  private save(rec: TransferRecord): Promise<void> {
+    return this.core.storage.putMeta(recordKey(rec.fileId), rec);
+  }
+
+  /** A new transfer is saved and listed among the unfinished ones (loaded by `start`). */
+  private async create(rec: TransferRecord): Promise<void> {
+    await this.save(rec);
+    await this.core.storage.putMeta(TRANSFERS, [...(await this.activeIds()), rec.fileId]);
   }
 
   private async activeIds(): Promise<Id[]> {
@@ -541,10 +524,6 @@ export class FileAgent {
       };
     }
     return l.params;
-  }
-
-  private async onionOf(contactId: Id): Promise<string> {
-    return (await this.core.getPeer(contactId))?.onion ?? '';
   }
 
   /** SHA-256 of a kept or received file, read in slices (never whole in memory). */

@@ -178,18 +178,15 @@ export class MailAgent {
     const holders = await getHolders(this.core);
     const now = this.core.now();
     const active = holders.filter((h) => h.state !== 'refused' || now - h.askedAt < REFUSED_MEMORY_MS);
-    let live = active.filter(
+    const live = active.filter(
       (h) => h.state === 'holding' || (h.state === 'asked' && now - h.askedAt < REFUSED_MEMORY_MS),
-    );
-    if (live.length >= AUTO_HOLDERS) return;
+    ).length;
+    if (live >= AUTO_HOLDERS) return;
     if (active.length !== holders.length) await putHolders(this.core, active);
     const friends = (await this.core.storage.listContacts()).filter(
       (c) => c.state === 'friend' && c.online && !active.some((h) => h.contactId === c.id),
     );
-    for (const c of friends.slice(0, AUTO_HOLDERS - live.length)) {
-      await this.ask(c.id);
-      live = [...live, { contactId: c.id } as HolderRecord];
-    }
+    for (const c of friends.slice(0, AUTO_HOLDERS - live)) await this.ask(c.id);
   }
 
   private async ask(contactId: Id): Promise<void> {
@@ -597,10 +594,8 @@ export class MailAgent {
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────
 
   /** Serial: an acknowledged control payload to a friend (kept in the outbox until its receipt). */
-  private async sendControl(contactId: Id, make: (id: Id) => Payload): Promise<void> {
-    const peer = await this.core.getPeer(contactId);
-    if (!peer) return;
+  private sendControl(contactId: Id, make: (id: Id) => Payload): Promise<void> {
     const id = randomId(this.core.rng);
-    await this.core.sendPayload(peer, make(id), { kind: 'control', messageId: id });
+    return this.core.sendTo(contactId, make(id), { kind: 'control', messageId: id });
   }
 }

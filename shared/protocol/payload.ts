@@ -1,5 +1,6 @@
 // Implements docs/protocol.md §4.2 (payload inside the ratchet: canonical JSON, padding, validation).
 import { MAX_CARD_TEXT } from '../crypto/contact-card.js';
+import { isValidChunk, MAX_FILE_SIZE } from '../crypto/file-stream.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
 import type { Id } from './api.js';
@@ -45,7 +46,6 @@ export interface FilePayload {
 
 export const MAX_FILE_NAME = 255;
 export const MAX_FILE_TYPE = 100;
-export const MAX_FILE_BYTES = 2 ** 40;
 const FILE_TYPE_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 const BAD_NAME_RE = /[\p{Cc}/\\]/u;
 
@@ -54,9 +54,6 @@ export function isFileName(x: unknown): x is string {
 }
 export function isFileType(x: unknown): x is string {
   return typeof x === 'string' && (x === '' || (x.length <= MAX_FILE_TYPE && FILE_TYPE_RE.test(x)));
-}
-function isChunkSize(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 65_536 && x <= 1_048_064 && (x & (x - 1)) === 0;
 }
 
 /** One holder in a `mailto` (docs/protocol.md §5.2): its onion, token key and deposit tokens. */
@@ -158,9 +155,9 @@ function canonical(o: Record<string, unknown>): Payload {
       need(isTime(o.seq) && (o.seq as number) >= 1, 'seq');
       need(isTime(o.sentAt), 'sentAt');
       need(isFileName(o.name), 'name');
-      need(isTime(o.size) && (o.size as number) <= MAX_FILE_BYTES, 'size');
+      need(isTime(o.size) && (o.size as number) <= MAX_FILE_SIZE, 'size');
       need(isFileType(o.type), 'type');
-      need(isChunkSize(o.chunk), 'chunk');
+      need(typeof o.chunk === 'number' && isValidChunk(o.chunk), 'chunk');
       need(isB64(o.key, 32), 'key');
       need(isB64(o.nonce, 7), 'nonce');
       need(isB64(o.hash, 32), 'hash');
