@@ -1,52 +1,37 @@
 // Identity, friends and chat between two real browsers through two real gateways on the private Tor
 // network (issue: identity and chat): request/accept, 50 messages each way interleaved, reloads, and
 // bob's gateway stopped while alice writes.
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { startTestGateway, type TestGateway } from '../support/gateways';
+import { expect, test } from '@playwright/test';
 import { ChatPage } from './pages/chat';
 import { FriendsPage } from './pages/friends';
 import { VaultPage } from './pages/vault';
+import { disposeUsers, startUsers, type BrowserUser } from './users';
 
 // One retry of the whole serial group: once, under heavy load, bob's restarted onion stayed unreachable
 // for minutes (the tor behaviour noted in test/tor/tor-layer.tor.spec.ts).
 test.describe.configure({ mode: 'serial', timeout: 600_000, retries: 1 });
 
-interface User {
+interface User extends BrowserUser {
   name: string;
-  gw: TestGateway;
-  context: BrowserContext;
-  page: Page;
   friends: FriendsPage;
   chat: ChatPage;
-  errors: string[];
 }
 
-const torrcLines = (): string[] => JSON.parse(process.env.CHATTOR_E2E_TORRC_LINES ?? '[]') as string[];
 let alice: User;
 let bob: User;
 
-async function openUser(browser: Browser, name: string, gw: TestGateway): Promise<User> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${gw.uiUrl}/#pair=${gw.token}`);
-  return { name, gw, context, page, friends: new FriendsPage(page), chat: new ChatPage(page), errors };
+function userOf(name: string, u: BrowserUser): User {
+  return { name, ...u, friends: new FriendsPage(u.page), chat: new ChatPage(u.page) };
 }
 
 test.beforeAll(async ({ browser }) => {
-  const [ga, gb] = await Promise.all([
-    startTestGateway('alice', torrcLines()),
-    startTestGateway('bob', torrcLines()),
-  ]);
-  alice = await openUser(browser, 'alice', ga);
-  bob = await openUser(browser, 'bob', gb);
+  const [a, b] = await startUsers(browser);
+  alice = userOf('alice', a);
+  bob = userOf('bob', b);
 });
 
 test.afterAll(async () => {
-  await alice?.context.close();
-  await bob?.context.close();
-  await Promise.allSettled([alice?.gw.dispose(), bob?.gw.dispose()]);
+  await disposeUsers(alice, bob);
 });
 
 /** The texts of one conversation, in display order. */

@@ -6,25 +6,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { startTestGateway, type TestGateway } from '../support/gateways';
+import { expect, test } from '@playwright/test';
 import { ChatPage } from './pages/chat';
 import { FriendsPage } from './pages/friends';
-import { VaultPage } from './pages/vault';
+import { befriend, disposeUsers, startUsers, type BrowserUser } from './users';
 
 test.describe.configure({ mode: 'serial', timeout: 600_000, retries: 1 });
 
-interface User {
-  gw: TestGateway;
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-}
-
-const torrcLines = (): string[] => JSON.parse(process.env.CHATTOR_E2E_TORRC_LINES ?? '[]') as string[];
 const work = mkdtempSync(join(tmpdir(), 'chattor-files-e2e-'));
-let alice: User;
-let bob: User;
+let alice: BrowserUser;
+let bob: BrowserUser;
 
 // A 1×1 PNG.
 const PNG = Buffer.from(
@@ -32,44 +23,19 @@ const PNG = Buffer.from(
   'base64',
 );
 
-async function openUser(browser: Browser, gw: TestGateway): Promise<User> {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${gw.uiUrl}/#pair=${gw.token}`);
-  return { gw, context, page, errors };
-}
-
 test.beforeAll(async ({ browser }) => {
-  const [ga, gb] = await Promise.all([
-    startTestGateway('alice', torrcLines()),
-    startTestGateway('bob', torrcLines()),
-  ]);
-  alice = await openUser(browser, ga);
-  bob = await openUser(browser, gb);
+  [alice, bob] = await startUsers(browser);
 });
 
 test.afterAll(async () => {
-  await alice?.context.close();
-  await bob?.context.close();
-  await Promise.allSettled([alice?.gw.dispose(), bob?.gw.dispose()]);
+  await disposeUsers(alice, bob);
   rmSync(work, { recursive: true, force: true });
 });
 
 test('alice and bob become friends and open their chat', async () => {
-  await new VaultPage(alice.page).createIdentity('alice');
-  await new VaultPage(bob.page).createIdentity('bob');
-  const bobFriends = new FriendsPage(bob.page);
-  await bobFriends.open();
-  const link = await bobFriends.myContactLink();
-  const aliceFriends = new FriendsPage(alice.page);
-  await aliceFriends.open();
-  await aliceFriends.addFriend(link, 'files?');
-  await bobFriends.accept('alice');
-  await aliceFriends.waitForFriend('bob');
-  await aliceFriends.openChat('bob');
-  await bobFriends.openChat('alice');
+  await befriend(alice, bob, 'files?');
+  await new FriendsPage(alice.page).openChat('bob');
+  await new FriendsPage(bob.page).openChat('alice');
 });
 
 test('an image arrives with a preview', async () => {

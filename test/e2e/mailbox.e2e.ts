@@ -2,62 +2,28 @@
 // friends and each holds the other's mail (the automatic choice); bob closes his tab and stops his node;
 // alice writes; her messages are left in bob's mailbox (held by her own gateway, sealed to bob); bob
 // comes back and sees them marked "via mailbox", and alice sees them delivered.
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { startTestGateway, type TestGateway } from '../support/gateways';
+import { expect, test } from '@playwright/test';
 import { ChatPage } from './pages/chat';
 import { FriendsPage } from './pages/friends';
 import { MailboxPage } from './pages/mailbox';
-import { VaultPage } from './pages/vault';
+import { befriend, disposeUsers, startUsers, type BrowserUser } from './users';
 
 test.describe.configure({ mode: 'serial', timeout: 600_000, retries: 1 });
 
-interface User {
-  gw: TestGateway;
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-}
-
-const torrcLines = (): string[] => JSON.parse(process.env.CHATTOR_E2E_TORRC_LINES ?? '[]') as string[];
-let alice: User;
-let bob: User;
-
-async function openUser(browser: Browser, gw: TestGateway): Promise<User> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${gw.uiUrl}/#pair=${gw.token}`);
-  return { gw, context, page, errors };
-}
+let alice: BrowserUser;
+let bob: BrowserUser;
 
 test.beforeAll(async ({ browser }) => {
-  const [ga, gb] = await Promise.all([
-    startTestGateway('alice', torrcLines()),
-    startTestGateway('bob', torrcLines()),
-  ]);
-  alice = await openUser(browser, ga);
-  bob = await openUser(browser, gb);
+  [alice, bob] = await startUsers(browser);
 });
 
 test.afterAll(async () => {
-  await alice?.context.close();
-  await bob?.context.close();
-  await Promise.allSettled([alice?.gw.dispose(), bob?.gw.dispose()]);
+  await disposeUsers(alice, bob);
 });
 
 test('friends hold each other’s mail automatically', async () => {
-  await new VaultPage(alice.page).createIdentity('alice');
-  await new VaultPage(bob.page).createIdentity('bob');
-  const bobFriends = new FriendsPage(bob.page);
-  await bobFriends.open();
-  const link = await bobFriends.myContactLink();
-  const aliceFriends = new FriendsPage(alice.page);
-  await aliceFriends.open();
-  await aliceFriends.addFriend(link, 'hello');
-  await bobFriends.accept('alice');
-  await aliceFriends.waitForFriend('bob');
-  const aliceId = await bobFriends.contactId('alice');
+  await befriend(alice, bob, 'hello');
+  const aliceId = await new FriendsPage(bob.page).contactId('alice');
 
   const bobMailbox = new MailboxPage(bob.page);
   await bobMailbox.open();

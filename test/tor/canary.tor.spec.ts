@@ -12,6 +12,7 @@ import type { ChatMessage } from '../../shared/protocol/api.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode } from '../../headless/node.js';
 import { startTestGateway } from '../support/gateways.js';
+import { befriend, until } from '../support/headless.js';
 import type { TestGateway } from '../support/gateways.js';
 import { needleForms, scanFiles, scanProcessMemory, takeHeapSnapshot } from '../support/memscan.js';
 
@@ -47,31 +48,11 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('canary: the gateway never holds plaintext or keys', () => {
   it('after a full conversation, no marker and no key is in any gateway', async () => {
     const [alice, bob] = nodes as [HeadlessNode, HeadlessNode];
     const markers = Array.from({ length: 6 }, () => `CANARY-${randomBytes(12).toString('hex')}`);
-    const bobLink = await bob.contactLink();
-    const req = await alice.engine.sendFriendRequest(bobLink, `note ${markers[0]}`);
-    const incoming = await until(
-      async () => (await bob.storage.listContacts()).find((c) => c.state === 'incoming-request'),
-      'request',
-    );
-    await bob.engine.acceptFriendRequest(incoming.id);
-    await until(
-      async () => ((await alice.storage.getContact(req.id))?.state === 'friend' ? true : undefined),
-      'accept',
-    );
+    const [req, incoming] = await befriend(alice, bob, `note ${markers[0]}`);
     for (let i = 1; i < markers.length; i++) {
       const [from, toId] = i % 2 ? [alice, req.id] : [bob, incoming.id];
       await from.engine.sendMessage(toId, `message ${i}: ${markers[i]}`);

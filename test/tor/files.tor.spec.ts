@@ -11,6 +11,7 @@ import type { ChatMessage } from '../../shared/protocol/api.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode } from '../../headless/node.js';
 import { startTestGateway } from '../support/gateways.js';
+import { befriend, until } from '../support/headless.js';
 import type { TestGateway } from '../support/gateways.js';
 
 const SIZE = 200 * 1024 * 1024;
@@ -40,16 +41,6 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 300_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -68,17 +59,8 @@ function sha256File(path: string): Promise<string> {
 describe('a 200 MB file over Tor', () => {
   it('survives a cut at half, resumes, arrives intact, and the gateways stay flat', async () => {
     const [alice, bob] = nodes as [HeadlessNode, HeadlessNode];
-    const [ga, gb] = gw as [TestGateway, TestGateway];
-    const req = await alice.engine.sendFriendRequest(await bob.contactLink(), '');
-    const incoming = await until(
-      async () => (await bob.storage.listContacts()).find((c) => c.state === 'incoming-request'),
-      'request',
-    );
-    await bob.engine.acceptFriendRequest(incoming.id);
-    await until(
-      async () => ((await alice.storage.getContact(req.id))?.state === 'friend' ? true : undefined),
-      'friend',
-    );
+    const gb = gw[1]!;
+    const [req] = await befriend(alice, bob);
 
     const source = join(work, 'source.bin');
     const block = randomBytes(1024 * 1024);
@@ -119,6 +101,5 @@ describe('a 200 MB file over Tor', () => {
     }
     for (const [i, g] of gw.entries())
       expect(peak[i]! - base[i]!, `${g.name}'s gateway RSS growth`).toBeLessThan(64 * 1024 * 1024);
-    void ga;
   }, 900_000);
 });

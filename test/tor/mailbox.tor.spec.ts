@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeIdentitySecrets } from '../../shared/crypto/identity.js';
-import type { Contact } from '../../shared/protocol/api.js';
 import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode, HeadlessOptions } from '../../headless/node.js';
 import { startTestGateway } from '../support/gateways.js';
+import { befriend, until } from '../support/headless.js';
 import type { TestGateway } from '../support/gateways.js';
 import { needleForms, scanFiles, takeHeapSnapshot } from '../support/memscan.js';
 
@@ -34,30 +34,6 @@ function headless(
     engineOptions,
     ...extra,
   });
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 180_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function befriend(from: HeadlessNode, to: HeadlessNode): Promise<[Contact, Contact]> {
-  const req = await from.engine.sendFriendRequest(await to.contactLink(), '');
-  const incoming = await until(
-    async () => (await to.storage.listContacts()).find((c) => c.state === 'incoming-request'),
-    'friend request',
-  );
-  await to.engine.acceptFriendRequest(incoming.id);
-  await until(
-    async () => ((await from.storage.getContact(req.id))?.state === 'friend' ? true : undefined),
-    'accept',
-  );
-  return [req, incoming];
 }
 
 beforeAll(async () => {
