@@ -13,8 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import type { BrowserContext, CDPSession, Page } from 'playwright';
 import { startHeadlessNode } from '../../headless/node.js';
@@ -32,11 +30,11 @@ import { chromiumPids, cpuUse, rss, Sampler } from './procs.js';
 import type { Proc } from './procs.js';
 import { now, watchReceiver } from './files.page.js';
 import type { ReceiveFigures, StartOptions } from './files.page.js';
+import { bundleForBrowser } from './browser-bundle.js';
 import type { Report } from './report.js';
 import { fmt, percentile } from './report.js';
 
 const log = createLogger('bench', { level: 'warn' });
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const MiB = 2 ** 20;
 /** Where the bench's scripts live at the gateway's origin (answered by context.route, never by the gateway). */
 const BENCH_PATH = '/chattor-bench/';
@@ -56,35 +54,22 @@ export interface FilesBenchOptions {
  * imports the PWA's storage and file store from web/, which the Node tsconfig project must not pull in.
  */
 async function bundle(): Promise<{ page: string; worker: string }> {
-  const at = (p: string) => JSON.stringify(join(root, p));
-  const common = {
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  } as const;
   const [page, worker] = await Promise.all([
-    build({
-      ...common,
-      stdin: {
-        contents: [
-          `import { ChattorDb } from ${at('web/lib/db/db.ts')};`,
-          `import { DexieEngineStorage } from ${at('web/lib/db/engine-storage.ts')};`,
-          `import { BrowserFileStore } from ${at('web/lib/files/file-store.ts')};`,
-          `import { KeyVault } from ${at('web/lib/keys/key-vault.ts')};`,
-          `import { install } from ${at('test/bench/files.page.ts')};`,
-          'install({ ChattorDb, DexieEngineStorage, KeyVault, BrowserFileStore });',
-        ].join('\n'),
-        resolveDir: root,
-        sourcefile: 'files.entry.ts',
-        loader: 'ts',
+    bundleForBrowser(
+      {
+        page: 'test/bench/files.page.ts',
+        parts: {
+          ChattorDb: 'web/lib/db/db.ts',
+          DexieEngineStorage: 'web/lib/db/engine-storage.ts',
+          BrowserFileStore: 'web/lib/files/file-store.ts',
+          KeyVault: 'web/lib/keys/key-vault.ts',
+        },
       },
-    }),
-    build({ ...common, entryPoints: [join(root, 'web/lib/files/opfs.worker.ts')] }),
+      'esm',
+    ),
+    bundleForBrowser({ entry: 'web/lib/files/opfs.worker.ts' }, 'esm'),
   ]);
-  return { page: page.outputFiles[0]!.text, worker: worker.outputFiles[0]!.text };
+  return { page, worker };
 }
 
 /** A source file of `size` bytes on disk, never whole in memory: random MiBs, each stamped with its index. */

@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import { createLogger } from '../../gateway/log.js';
 import { MailboxService } from '../../gateway/mailbox/service.js';
@@ -18,41 +16,12 @@ import { fromBase64Url, fromHex, toBase64Url } from '../../shared/util/bytes.js'
 import { decodeFrame, type MailboxRequestKind } from '../../shared/wire/frame.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
 import type { CatchupFigures, SetupFigures, SetupOptions } from './mail-catchup.page.js';
+import { bundleForBrowser } from './browser-bundle.js';
 import type { Report } from './report.js';
 
 const log = createLogger('bench', { level: 'warn' });
-const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Any 127.0.0.1 origin is a secure context (WebCrypto); the page is served by page.route, no socket. */
 const ORIGIN = 'http://127.0.0.1:9/';
-
-/**
- * The entry is written here, not as a file: it imports the PWA's storage from web/, which the Node
- * tsconfig project (test/) must not pull in, and hands it to the page module.
- */
-async function bundle(): Promise<string> {
-  const at = (p: string) => JSON.stringify(join(root, p));
-  const out = await build({
-    stdin: {
-      contents: [
-        `import { ChattorDb } from ${at('web/lib/db/db.ts')};`,
-        `import { DexieEngineStorage } from ${at('web/lib/db/engine-storage.ts')};`,
-        `import { KeyVault } from ${at('web/lib/keys/key-vault.ts')};`,
-        `import { install } from ${at('test/bench/mail-catchup.page.ts')};`,
-        'install({ ChattorDb, DexieEngineStorage, KeyVault });',
-      ].join('\n'),
-      resolveDir: root,
-      sourcefile: 'mail-catchup.entry.ts',
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return out.outputFiles[0]!.text;
-}
 
 /** The holders' side: one real store and service per node, made on first use. */
 function holders() {
@@ -118,7 +87,14 @@ export async function benchMailCatchup(
   process.stdout.write(
     `mail: catch-up in Chromium (${(2 * setupOpts.messages).toLocaleString('en')} envelopes, 3 holders)\n`,
   );
-  const script = await bundle();
+  const script = await bundleForBrowser({
+    page: 'test/bench/mail-catchup.page.ts',
+    parts: {
+      ChattorDb: 'web/lib/db/db.ts',
+      DexieEngineStorage: 'web/lib/db/engine-storage.ts',
+      KeyVault: 'web/lib/keys/key-vault.ts',
+    },
+  });
   const h = holders();
   const profile = mkdtempSync(join(tmpdir(), 'chattor-bench-profile-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -4,10 +4,9 @@
 // once with WebCrypto (ML-KEM-768 included) and once forced onto @noble, as in Tor Browser 14.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import type { PageFigures, PageOptions } from './ratchet-chromium.page.js';
+import { bundleForBrowser } from './browser-bundle.js';
 import type { Report } from './report.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
 
@@ -15,20 +14,6 @@ export interface RatchetChromiumOptions {
   /** Measuring time per figure and backend (after a warm-up of a fifth of it). Default 2000 ms. */
   readonly ms?: number;
   readonly executablePath?: string;
-}
-
-async function bundle(): Promise<string> {
-  const entry = fileURLToPath(new URL('./ratchet-chromium.page.ts', import.meta.url));
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return out.outputFiles[0]!.text;
 }
 
 function serve(script: string): Promise<Server> {
@@ -54,7 +39,7 @@ function close(server: Server): Promise<void> {
 
 export async function benchRatchetChromium(report: Report, opts: RatchetChromiumOptions = {}): Promise<void> {
   const ms = opts.ms ?? 2000;
-  const server = await serve(await bundle());
+  const server = await serve(await bundleForBrowser({ entry: 'test/bench/ratchet-chromium.page.ts' }));
   try {
     const browser = await chromium.launch({
       executablePath: opts.executablePath ?? CHROMIUM_PATH,
