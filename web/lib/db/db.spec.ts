@@ -1,23 +1,10 @@
 import 'fake-indexeddb/auto';
-import { Dexie } from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ChattorDb, DB_VERSION } from './db';
+import { describe, expect, it } from 'vitest';
+import { DB_VERSION } from './db';
 import { migrations } from './migrations';
+import { specDatabases } from './testing';
 
-let n = 0;
-const fresh = () => `chattor-spec-${++n}`;
-const opened: ChattorDb[] = [];
-function open(name: string): ChattorDb {
-  const db = new ChattorDb(name);
-  opened.push(db);
-  return db;
-}
-
-afterEach(async () => {
-  const dbs = opened.splice(0);
-  for (const db of dbs) db.close();
-  for (const name of new Set(dbs.map((db) => db.name))) await Dexie.delete(name);
-});
+const { fresh, open } = specDatabases('chattor-spec');
 
 describe('ChattorDb', () => {
   it('opens an empty database at the latest version with the settings table', async () => {

@@ -1,28 +1,19 @@
 // The real ChatEngine on the dexie storage (fake-indexeddb) over the engine's memory network: the
 // storage's buffered transactions must hold up under the engine's crypto-between-writes pattern.
 import 'fake-indexeddb/auto';
-import { Dexie } from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onionFromPublicKey } from '../../../shared/crypto/onion';
 import type { Contact, EngineEvent } from '../../../shared/protocol/api';
 import { ChatEngine } from '../../../shared/protocol/engine';
 import { createMemoryNetwork, type MemoryNetwork } from '../../../shared/protocol/memory';
 import { until } from '../../../shared/protocol/testing';
-import { ChattorDb } from './db';
 import { DexieEngineStorage } from './engine-storage';
+import { specDatabases } from './testing';
 
-let n = 0;
-const opened: ChattorDb[] = [];
-
-afterEach(async () => {
-  const dbs = opened.splice(0);
-  for (const db of dbs) db.close();
-  for (const name of new Set(dbs.map((db) => db.name))) await Dexie.delete(name);
-});
+const { open } = specDatabases('chattor-engine-it');
 
 async function node(net: MemoryNetwork, name: string) {
-  const db = new ChattorDb(`chattor-engine-it-${++n}`);
-  opened.push(db);
+  const db = open();
   const storage = new DexieEngineStorage(db);
   const onion = onionFromPublicKey(crypto.getRandomValues(new Uint8Array(32)));
   const transport = net.transport(onion);

@@ -1,23 +1,12 @@
 import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage, Contact } from '../../../shared/protocol/api';
-import { ChattorDb, DB_VERSION } from './db';
+import { DB_VERSION } from './db';
 import { DexieEngineStorage } from './engine-storage';
+import { specDatabases } from './testing';
 
-let n = 0;
-const opened: ChattorDb[] = [];
-function open(name = `chattor-engine-spec-${++n}`): ChattorDb {
-  const db = new ChattorDb(name);
-  opened.push(db);
-  return db;
-}
-
-afterEach(async () => {
-  const dbs = opened.splice(0);
-  for (const db of dbs) db.close();
-  for (const name of new Set(dbs.map((db) => db.name))) await Dexie.delete(name);
-});
+const { fresh, open } = specDatabases('chattor-engine-spec');
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
@@ -184,7 +173,7 @@ describe('DexieEngineStorage', () => {
 
 describe('migration 0002', () => {
   it('upgrades a version-1 database, keeping the pairing token, and adds the engine tables', async () => {
-    const name = `chattor-engine-spec-${++n}`;
+    const name = fresh();
     const v1 = new Dexie(name);
     v1.version(1).stores({ settings: '&key' });
     await v1.table('settings').put({ key: 'pairingToken', value: 'T'.repeat(43) });

@@ -1,31 +1,19 @@
 // Tests docs/protocol.md §4.3 (key vault): sealing, device protection, passphrase lock and unlock,
 // the engine's secrets at rest, and wipe removing the device key.
 import 'fake-indexeddb/auto';
-import { Dexie } from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeIdentitySecrets, wipeIdentitySecrets } from '../../../shared/crypto/identity';
 import { toHex } from '../../../shared/util/bytes';
 import { ChatEngine } from '../../../shared/protocol/engine';
 import { createMemoryNetwork } from '../../../shared/protocol/memory';
-import { ChattorDb } from '../db/db';
+import type { ChattorDb } from '../db/db';
 import { DexieEngineStorage } from '../db/engine-storage';
 import { KeyVault } from './key-vault';
 import { vaultOpen, vaultSeal } from './vault-seal';
+import { specDatabases } from '../db/testing';
 
 const FAST = { argon2: { m: 8192, t: 1, p: 1 } } as const;
-let n = 0;
-const opened: ChattorDb[] = [];
-function open(name = `vault-spec-${++n}`): ChattorDb {
-  const db = new ChattorDb(name);
-  opened.push(db);
-  return db;
-}
-
-afterEach(async () => {
-  const dbs = opened.splice(0);
-  for (const db of dbs) db.close();
-  for (const name of new Set(dbs.map((db) => db.name))) await Dexie.delete(name);
-});
+const { open } = specDatabases('vault-spec');
 
 /** Every stored value of every table, as hex, to search for raw secrets. */
 async function dumpHex(db: ChattorDb): Promise<string> {
