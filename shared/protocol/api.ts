@@ -125,9 +125,108 @@ export interface OutboxItem {
    * 'message' (a ChatMessage with the same id), 'request' (a friend request), 'control' (accept,
    * removed, card-update): kept until the peer's delivered receipt. 'receipt': deleted once written.
    */
-  kind?: 'message' | 'request' | 'control' | 'receipt';
+  kind?: 'message' | 'request' | 'control' | 'receipt' | 'social';
   /** When a holder confirmed storing it (§5.7): never deposited again, still sent directly. */
   depositedAt?: number;
+}
+
+// ── social (docs/protocol.md §7) ────────────────────────────────────────────────────────────────
+
+export type Emoji = 'like' | 'love' | 'haha' | 'wow' | 'sad';
+
+export interface Picture {
+  type: string;
+  data: Uint8Array;
+}
+
+export interface PostComment {
+  id: Id;
+  /** hex(SHA-256(signingPublic))[:32] of the commenter: a contact id if they are a friend. */
+  by: Id;
+  byName: string;
+  at: number;
+  text: string;
+}
+
+export interface PostReaction {
+  by: Id;
+  byName: string;
+  at: number;
+  emoji: Emoji;
+}
+
+/** A post as this node shows it (decrypted, verified), with its comments and reactions. */
+export interface FeedPost {
+  /** `${authorId}:${id}` */
+  key: string;
+  id: Id;
+  /** The author's contact id (our own `contactId` for our posts). */
+  authorId: Id;
+  mine: boolean;
+  at: number;
+  /** 0, or when this version was made (§7.8). */
+  edited: number;
+  text: string;
+  pictures: Picture[];
+  /** The audience the post went to (`name` only on our own posts). */
+  aid: Id;
+  epoch: number;
+  audienceName?: string;
+  comments: PostComment[];
+  reactions: PostReaction[];
+  /** Comments/reactions arrived before the post itself: kept, not shown. */
+  placeholder?: boolean;
+}
+
+export interface SocialProfile {
+  contactId: Id;
+  name: string;
+  bio: string;
+  avatar?: Picture;
+  at: number;
+}
+
+export interface AudienceInfo {
+  aid: Id;
+  kind: 'friends' | 'circle';
+  name: string;
+  members: Id[];
+  epoch: number;
+}
+
+export interface PostInput {
+  text: string;
+  pictures?: Picture[];
+  /** An audience id from `listAudiences()`; default: all friends. */
+  audience?: Id;
+}
+
+/** Where the social feature keeps posts and the own log (§7.2); part of the same transactions. */
+export interface SocialStorage {
+  getPost(key: string): Promise<FeedPost | undefined>;
+  putPost(p: FeedPost): Promise<void>;
+  deletePost(key: string): Promise<void>;
+  /** Newest first (by `at`, then key), skipping placeholders; `before` is the last post of the previous page. */
+  listPosts(opts: {
+    limit: number;
+    before?: { at: number; key: string };
+    authorId?: Id;
+  }): Promise<FeedPost[]>;
+  getLog(seq: number): Promise<SocialLogEntry | undefined>;
+  putLog(e: SocialLogEntry): Promise<void>;
+  /** Entries with seq > `after`, ascending, at most `limit`. */
+  listLog(after: number, limit: number): Promise<SocialLogEntry[]>;
+}
+
+/** One entry of our own log (§7.2); without `item` it is a stub. */
+export interface SocialLogEntry {
+  seq: number;
+  aid: Id;
+  epoch: number;
+  kind: 'post' | 'profile' | 'delete' | 'contrib';
+  /** The post this entry is, or is about. */
+  post?: Id;
+  item?: Uint8Array;
 }
 
 /** Counts and sizes of what this node's gateway holds for friends (§5.8); never whose or what. */
@@ -182,6 +281,10 @@ export type EngineEvent =
   | { t: 'MessageChanged'; message: ChatMessage }
   /** A transfer moved (at most a few times a second per file); the message's `file.done` is updated. */
   | { t: 'FileProgress'; messageId: Id; contactId: Id; done: number; total: number; bytesPerSecond: number }
+  /** A post was added, changed (edit, comment, reaction) or removed (§7); `post` absent = removed. */
+  | { t: 'PostChanged'; key: string; post?: FeedPost }
+  | { t: 'ProfileChanged'; contactId: Id }
+  | { t: 'AudiencesChanged' }
   /** Holders, hosting or held counts changed (§5); read `mailboxStatus()` again. */
   | { t: 'MailboxChanged' }
   /** A peer sent something invalid (or replayed); diagnostic, the conversation continues. */
@@ -217,6 +320,8 @@ export interface EngineOptions {
   files?: FileStore;
   /** Offers up to this size are accepted without asking (§6.4). Default 10 MiB. */
   autoAcceptBytes?: () => number;
+  /** Posts and profiles (§7); without it social payloads are acknowledged and dropped. */
+  social?: SocialStorage;
 }
 
 export type HolderState = 'asked' | 'holding' | 'refused';
@@ -285,5 +390,27 @@ export interface ChatEngineApi {
   setMailboxHolders(holders: Id[] | 'auto'): Promise<void>;
   /** Asks every holder for waiting mail now; resolves with the number of envelopes processed. */
   fetchMail(): Promise<number>;
+  // social (§7); E_UNSUPPORTED without EngineOptions.social
+  publishPost(post: PostInput): Promise<FeedPost>;
+  editPost(postId: Id, post: Omit<PostInput, 'audience'>): Promise<FeedPost>;
+  deletePost(postId: Id): Promise<void>;
+  /** `postKey`: FeedPost.key */
+  comment(postKey: string, text: string): Promise<void>;
+  deleteComment(postKey: string, commentId: Id): Promise<void>;
+  /** `''` withdraws our reaction. */
+  react(postKey: string, emoji: Emoji | ''): Promise<void>;
+  listFeed(opts?: {
+    limit?: number;
+    before?: { at: number; key: string };
+    authorId?: Id;
+  }): Promise<FeedPost[]>;
+  getPost(postKey: string): Promise<FeedPost | undefined>;
+  /** Our own profile (contactId = ours) or a friend's, if they shared one. */
+  getProfile(contactId: Id): Promise<SocialProfile | undefined>;
+  setProfile(p: { name: string; bio: string; avatar?: Picture | null }): Promise<void>;
+  listAudiences(): Promise<AudienceInfo[]>;
+  createCircle(name: string, members: Id[]): Promise<AudienceInfo>;
+  /** Renames and sets the members; removing someone starts a new epoch (§7.1). */
+  updateCircle(aid: Id, name: string, members: Id[]): Promise<AudienceInfo>;
   on(handler: (e: EngineEvent) => void): () => void;
 }

@@ -60,5 +60,6 @@ export async function forgetContact(core: Core, contactId: Id): Promise<void> {
   core.forgetSession(contactId);
   core.replyLinks.delete(contactId);
   await core.mail?.forget(contactId);
+  if (existed) await core.social?.friendGone(contactId);
   if (existed) core.emit({ t: 'ContactRemoved', contactId });
 }

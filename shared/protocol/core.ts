@@ -20,6 +20,7 @@ import { encodeMsgBody, randomId } from './body.js';
 import type { Keys } from './keys.js';
 import type { FileAgent } from './files.js';
 import type { MailAgent } from './mail.js';
+import type { SocialAgent } from './social.js';
 import { encodePayload, type Payload } from './payload.js';
 import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
 
@@ -52,6 +53,8 @@ export class Core {
   mail: MailAgent | undefined;
   /** File transfers (§6), when the embedder supplies a FileStore; set by the engine. */
   files: FileAgent | undefined;
+  /** Posts and profiles (§7), when the embedder supplies SocialStorage; set by the engine. */
+  social: SocialAgent | undefined;
   /** While a mailbox page is processed (§5.7): contacts whose outbox to flush once at the end. */
   deferredFlush: Set<Id> | undefined;
   readonly serial = new Serial();

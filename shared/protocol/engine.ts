@@ -5,7 +5,13 @@ import { toBase64Url } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
 import type { IdentitySecrets } from '../crypto/identity.js';
 import type {
+  AudienceInfo,
   ChatEngineApi,
+  Emoji,
+  FeedPost,
+  Picture,
+  PostInput,
+  SocialProfile,
   ChatMessage,
   Contact,
   EngineEvent,
@@ -31,6 +37,7 @@ import {
 import { startLinks } from './links.js';
 import { FileAgent } from './files.js';
 import { MailAgent } from './mail.js';
+import { SocialAgent } from './social.js';
 import { isText, MAX_BODY_CHARS } from './payload.js';
 import { markRead, sendFriendRequest, sendMessage } from './outbound.js';
 
@@ -43,6 +50,7 @@ export class ChatEngine implements ChatEngineApi {
     const mail = new MailAgent(this.core, (body) => handleBody(this.core, null, body), options);
     if (mail.enabled) this.core.mail = mail;
     if (options.files) this.core.files = new FileAgent(this.core, options.files, options);
+    if (options.social) this.core.social = new SocialAgent(this.core, options.social);
   }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
@@ -139,6 +147,7 @@ export class ChatEngine implements ChatEngineApi {
     await sendAccept(this.core, peer);
     await this.core.refreshOnline(contactId);
     this.core.mail?.friendAdded(contactId);
+    await this.core.social?.friendAdded(contactId);
   }
 
   declineFriendRequest(contactId: Id): Promise<void> {
@@ -164,6 +173,7 @@ export class ChatEngine implements ChatEngineApi {
       this.core.replyLinks.delete(contactId);
       await this.core.mail?.forget(contactId);
       await this.core.saveContact({ ...c, state: 'blocked', online: false, updatedAt: this.core.now() });
+      await this.core.social?.friendGone(contactId);
     });
   }
 
@@ -188,6 +198,7 @@ export class ChatEngine implements ChatEngineApi {
         },
       );
       await this.core.mail?.forget(contactId);
+      await this.core.social?.friendGone(contactId);
       this.core.emit({ t: 'ContactRemoved', contactId });
     });
   }
@@ -273,6 +284,74 @@ export class ChatEngine implements ChatEngineApi {
 
   fetchMail(): Promise<number> {
     return this.core.mail?.fetch() ?? Promise.resolve(0);
+  }
+
+  // ── social (§7) ──────────────────────────────────────────────────────────────────────────────────
+
+  private social<T>(fn: (s: SocialAgent) => Promise<T>): Promise<T> {
+    return this.run(() => {
+      if (!this.core.keys) throw new ChattorError('E_STATE', 'engine not started');
+      const social = this.core.social;
+      if (!social) throw new ChattorError('E_UNSUPPORTED', 'this client keeps no posts');
+      // Sends queued by the change leave once its transaction has committed (social.ts `flush`).
+      return fn(social).finally(() => social.flush());
+    });
+  }
+
+  publishPost(post: PostInput): Promise<FeedPost> {
+    return this.social((s) => s.publish(post));
+  }
+
+  editPost(postId: Id, post: Omit<PostInput, 'audience'>): Promise<FeedPost> {
+    return this.social((s) => s.edit(postId, post));
+  }
+
+  deletePost(postId: Id): Promise<void> {
+    return this.social((s) => s.remove(postId));
+  }
+
+  comment(postKey: string, text: string): Promise<void> {
+    return this.social((s) => s.comment(postKey, text));
+  }
+
+  deleteComment(postKey: string, commentId: Id): Promise<void> {
+    return this.social((s) => s.deleteComment(postKey, commentId));
+  }
+
+  react(postKey: string, emoji: Emoji | ''): Promise<void> {
+    return this.social((s) => s.react(postKey, emoji));
+  }
+
+  listFeed(opts?: {
+    limit?: number;
+    before?: { at: number; key: string };
+    authorId?: Id;
+  }): Promise<FeedPost[]> {
+    return this.social((s) => s.listFeed(opts));
+  }
+
+  getPost(postKey: string): Promise<FeedPost | undefined> {
+    return this.social((s) => s.getPost(postKey));
+  }
+
+  getProfile(contactId: Id): Promise<SocialProfile | undefined> {
+    return this.social((s) => s.getProfile(contactId));
+  }
+
+  setProfile(p: { name: string; bio: string; avatar?: Picture | null }): Promise<void> {
+    return this.social((s) => s.setProfile(p));
+  }
+
+  listAudiences(): Promise<AudienceInfo[]> {
+    return this.social((s) => s.listAudiences());
+  }
+
+  createCircle(name: string, members: Id[]): Promise<AudienceInfo> {
+    return this.social((s) => s.createCircle(name, members));
+  }
+
+  updateCircle(aid: Id, name: string, members: Id[]): Promise<AudienceInfo> {
+    return this.social((s) => s.updateCircle(aid, name, members));
   }
 
   on(handler: (e: EngineEvent) => void): () => void {

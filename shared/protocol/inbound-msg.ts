@@ -100,6 +100,7 @@ export async function handleMsg(
   if (newLink) {
     await core.refreshOnline(contactId);
     await core.flush(contactId);
+    await core.social?.linkOpened(contactId, `reply:${link}`);
   }
 }
 
@@ -158,6 +159,12 @@ async function apply(
     case 'mailto':
     case 'tokens-low':
       return applyMail(core, peer, contact, p, fx);
+    case 'audience-key':
+    case 'social':
+    case 'social-submit':
+    case 'social-sync':
+    case 'social-batch':
+      return applySocial(core, peer, contact, p, fx);
     default:
       throw missingCaseError(p);
   }
@@ -195,6 +202,21 @@ function applyMail(
   }
 }
 
+/** §7.5 payloads: only between friends; applied inside the message's own transaction (§7.3). */
+function applySocial(
+  core: Core,
+  peer: PeerRecord,
+  contact: Contact | undefined,
+  p: Payload & { t: 'audience-key' | 'social' | 'social-submit' | 'social-sync' | 'social-batch' },
+  fx: Effects,
+): void {
+  if (contact?.state !== 'friend')
+    throw new ChattorError('E_STATE', `${p.t} from someone who is not a friend`);
+  if ('id' in p) fx.ackId = p.id;
+  const social = core.social;
+  if (social) fx.writes.push(() => social.receive(peer, p, fx.events, fx.after));
+}
+
 function protocolEvent(code: string, message: string, contactId: Id): EngineEvent {
   return { t: 'ProtocolError', code, message, contactId };
 }
@@ -208,6 +230,7 @@ function becomeFriend(core: Core, peer: PeerRecord, contact: Contact, fx: Effect
   if (requestId) fx.writes.push(() => core.storage.deleteOutbox(requestId));
   fx.events.push({ t: 'ContactChanged', contact: c });
   fx.after.push(async () => core.mail?.friendAdded(c.id));
+  fx.after.push(async () => core.social?.friendAdded(c.id));
   return c;
 }
 

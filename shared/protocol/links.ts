@@ -83,5 +83,6 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
     await core.refreshOnline(id);
     if (e.open) await core.flush(id);
     if (e.open) await core.files?.linkOpened(id);
+    if (e.open) await core.social?.linkOpened(id, `${e.link}:${epoch}`);
   }
 }

@@ -2,7 +2,7 @@
 // telling friends where to leave mail, depositing what waits too long, and fetching what others left.
 // Network work (isolated links to holders, seconds over Tor) runs outside the engine's serial queue;
 // every storage change runs on it.
-import { openEnvelope, sealEnvelope } from '../crypto/envelope.js';
+import { MAX_ENVELOPE_BODY, openEnvelope, sealEnvelope } from '../crypto/envelope.js';
 import { sha256 } from '../crypto/primitives.js';
 import { epochOf, EPOCH_MS, fetchKey, mailboxId, envelopeHash } from '../mailbox/ids.js';
 import { blindTokens, finalizeTokens } from '../mailbox/tokens.js';
@@ -374,7 +374,7 @@ export class MailAgent {
       const now = core.now();
       const due = (await core.storage.listOutbox()).filter(
         (i) =>
-          i.kind === 'message' &&
+          (i.kind === 'message' || (i.kind === 'social' && i.body.length <= MAX_ENVELOPE_BODY)) &&
           i.depositedAt === undefined &&
           now - i.createdAt >= this.depositAfterMs &&
           !this.inflight.has(i.messageId),

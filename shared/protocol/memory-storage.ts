@@ -1,17 +1,33 @@
 // Implements the EngineStorage contract of docs/protocol.md §4 (api.ts) in memory: for tests and
 // benchmarks. Values are copied in and out (structuredClone), so callers never share objects with it.
 // Transactions run one at a time and roll back every write made inside them if `fn` throws.
-import type { ChatMessage, Contact, EngineStorage, Id, OutboxItem } from './api.js';
+import type {
+  ChatMessage,
+  Contact,
+  EngineStorage,
+  FeedPost,
+  Id,
+  OutboxItem,
+  SocialLogEntry,
+  SocialStorage,
+} from './api.js';
 
 type Undo = () => void;
 
-export class MemoryStorage implements EngineStorage {
+/** Newest first, then by key: the feed's order (api.ts SocialStorage.listPosts). */
+export function feedOrder(a: { at: number; key: string }, b: { at: number; key: string }): number {
+  return b.at - a.at || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
+}
+
+export class MemoryStorage implements EngineStorage, SocialStorage {
   readonly meta = new Map<string, unknown>();
   readonly contacts = new Map<Id, Contact>();
   readonly sessions = new Map<Id, Uint8Array>();
   readonly messages = new Map<Id, ChatMessage>();
   readonly outbox = new Map<Id, OutboxItem>();
   readonly seen = new Map<string, { expiresAt: number; value: string }>();
+  readonly posts = new Map<string, FeedPost>();
+  readonly log = new Map<number, SocialLogEntry>();
   /** Test hook: makes the next transaction throw after `fn` ran (to prove roll-back). */
   failNextTransaction = false;
   private undo: Undo[] | null = null;
@@ -98,6 +114,42 @@ export class MemoryStorage implements EngineStorage {
   async getSeen(key: string): Promise<string | undefined> {
     const e = this.seen.get(key);
     return e && e.expiresAt > this.now() ? e.value : undefined;
+  }
+
+  async getPost(key: string): Promise<FeedPost | undefined> {
+    return this.read(this.posts.get(key));
+  }
+  async putPost(p: FeedPost): Promise<void> {
+    this.write(this.posts, p.key, p);
+  }
+  async deletePost(key: string): Promise<void> {
+    this.write(this.posts, key, undefined);
+  }
+  async listPosts(opts: {
+    limit: number;
+    before?: { at: number; key: string };
+    authorId?: Id;
+  }): Promise<FeedPost[]> {
+    const { before, authorId } = opts;
+    return [...this.posts.values()]
+      .filter((p) => !p.placeholder && (authorId === undefined || p.authorId === authorId))
+      .filter((p) => before === undefined || feedOrder(before, p) < 0)
+      .sort(feedOrder)
+      .slice(0, opts.limit)
+      .map((p) => structuredClone(p));
+  }
+  async getLog(seq: number): Promise<SocialLogEntry | undefined> {
+    return this.read(this.log.get(seq));
+  }
+  async putLog(e: SocialLogEntry): Promise<void> {
+    this.write(this.log, e.seq, e);
+  }
+  async listLog(after: number, limit: number): Promise<SocialLogEntry[]> {
+    return [...this.log.values()]
+      .filter((e) => e.seq > after)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
+      .map((e) => structuredClone(e));
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 // Implements docs/protocol.md §4.2 (payload inside the ratchet: canonical JSON, padding, validation).
 import { MAX_CARD_TEXT } from '../crypto/contact-card.js';
 import { isValidChunk, MAX_FILE_SIZE } from '../crypto/file-stream.js';
+import { MAX_ITEM } from '../crypto/social-item.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
 import type { Id } from './api.js';
@@ -8,6 +9,9 @@ import { isId, SID_SALT_BYTES } from './body.js';
 
 export const PAD_BLOCK = 64;
 export const MAX_PAYLOAD = 64 * 1024;
+/** `social` and `social-batch` payloads carry items with pictures (§7.5). */
+export const MAX_SOCIAL_PAYLOAD = 250 * 1024;
+export const SYNC_PAGE = 200;
 export const MAX_NOTE_CHARS = 280;
 export const MAX_BODY_CHARS = 8000;
 export const MAX_RECEIPT_IDS = 100;
@@ -27,7 +31,22 @@ export type Payload =
   | FilePayload
   | { t: 'file-get'; id: Id; file: Id; from: number }
   | { t: 'file-ack'; file: Id; next: number }
-  | { t: 'file-cancel'; id: Id; file: Id; reason: string };
+  | { t: 'file-cancel'; id: Id; file: Id; reason: string }
+  | { t: 'audience-key'; id: Id; aid: Id; epoch: number; key: string }
+  | { t: 'social'; id: Id; item: string }
+  | { t: 'social-submit'; id: Id; c: string }
+  | { t: 'social-sync'; since: number }
+  | { t: 'social-batch'; items: string[]; upTo: number; more: boolean };
+
+const isSocial = (t: unknown): boolean => t === 'social' || t === 'social-batch';
+const MAX_U32 = 0xffffffff;
+/** base64url of 1..n bytes. */
+function isB64Max(x: unknown, n: number): x is string {
+  return typeof x === 'string' && x.length >= 2 && x.length <= Math.ceil((n * 4) / 3) && B64URL.test(x);
+}
+function isCounter(x: unknown, min: number): x is number {
+  return isTime(x) && x >= min && x <= MAX_U32;
+}
 
 /** A file offer (docs/protocol.md §6.1): a chat message whose body is a file. */
 export interface FilePayload {
@@ -178,6 +197,45 @@ function canonical(o: Record<string, unknown>): Payload {
       need(isId(o.file), 'file');
       need(isText(o.reason, 0, 200), 'reason');
       return { t: 'file-cancel', id: o.id as Id, file: o.file as Id, reason: o.reason as string };
+    case 'audience-key':
+      need(isId(o.id), 'id');
+      need(isId(o.aid), 'aid');
+      need(isCounter(o.epoch, 1), 'epoch');
+      need(isB64(o.key, 32), 'key');
+      return {
+        t: 'audience-key',
+        id: o.id as Id,
+        aid: o.aid as Id,
+        epoch: o.epoch as number,
+        key: o.key as string,
+      };
+    case 'social':
+      need(isId(o.id), 'id');
+      need(isB64Max(o.item, MAX_ITEM), 'item');
+      return { t: 'social', id: o.id as Id, item: o.item as string };
+    case 'social-submit':
+      need(isId(o.id), 'id');
+      need(isB64Max(o.c, 16 * 1024), 'c');
+      return { t: 'social-submit', id: o.id as Id, c: o.c as string };
+    case 'social-sync':
+      need(isCounter(o.since, 0), 'since');
+      return { t: 'social-sync', since: o.since as number };
+    case 'social-batch': {
+      const items = o.items;
+      need(Array.isArray(items) && items.length <= SYNC_PAGE, 'items');
+      need(
+        (items as unknown[]).every((i) => isB64Max(i, MAX_ITEM)),
+        'items',
+      );
+      need(isCounter(o.upTo, 0), 'upTo');
+      need(typeof o.more === 'boolean', 'more');
+      return {
+        t: 'social-batch',
+        items: [...(items as string[])],
+        upTo: o.upTo as number,
+        more: o.more as boolean,
+      };
+    }
     case 'hold':
       need(isId(o.id), 'id');
       need(typeof o.on === 'boolean', 'on');
@@ -219,7 +277,8 @@ function pad(json: Uint8Array): Uint8Array {
 
 export function encodePayload(p: Payload): Uint8Array {
   const json = utf8.encode(JSON.stringify(canonical(p as unknown as Record<string, unknown>)));
-  if (json.length > MAX_PAYLOAD) throw new ChattorError('E_BAD_INPUT', 'payload too large');
+  if (json.length > (isSocial(p.t) ? MAX_SOCIAL_PAYLOAD : MAX_PAYLOAD))
+    throw new ChattorError('E_BAD_INPUT', 'payload too large');
   return pad(json);
 }
 
@@ -229,7 +288,7 @@ export function decodePayload(bytes: Uint8Array): Payload {
   let end = bytes.length - 1;
   while (end > 0 && bytes[end] === 0) end--;
   if (bytes[end] !== 0x80 || bytes.length - end > PAD_BLOCK) throw bad('bad padding');
-  if (end > MAX_PAYLOAD) throw bad('too large');
+  if (end > MAX_SOCIAL_PAYLOAD) throw bad('too large');
   const json = bytes.subarray(0, end);
   let parsed: unknown;
   try {
@@ -239,6 +298,7 @@ export function decodePayload(bytes: Uint8Array): Payload {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('not an object');
   const p = canonical(parsed as Record<string, unknown>);
+  if (end > MAX_PAYLOAD && !isSocial(p.t)) throw bad('too large');
   const again = utf8.encode(JSON.stringify(p));
   if (again.length !== json.length || again.some((b, i) => b !== json[i])) throw bad('not canonical');
   return p;

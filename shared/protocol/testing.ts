@@ -38,7 +38,7 @@ export async function makeNode(
   const events: EngineEvent[] = [];
   const transport = net.transport(onion);
   const build = (o: Partial<EngineOptions>): ChatEngine => {
-    const e = new ChatEngine({ kem: false, ...o, storage, transport });
+    const e = new ChatEngine({ kem: false, social: storage, ...o, storage, transport });
     e.on((ev) => events.push(ev));
     return e;
   };

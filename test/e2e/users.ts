@@ -25,13 +25,14 @@ export async function openUser(browser: Browser, gw: TestGateway): Promise<Brows
   return { gw, context, page, errors };
 }
 
-/** Starts alice's and bob's gateways and opens a browser user on each. */
-export async function startUsers(browser: Browser): Promise<[BrowserUser, BrowserUser]> {
-  const [ga, gb] = await Promise.all([
-    startTestGateway('alice', torrcLines()),
-    startTestGateway('bob', torrcLines()),
-  ]);
-  return [await openUser(browser, ga), await openUser(browser, gb)];
+/** Starts one gateway per name (default alice and bob) and opens a browser user on each. */
+export async function startUsers(browser: Browser): Promise<[BrowserUser, BrowserUser]>;
+export async function startUsers(browser: Browser, names: string[]): Promise<BrowserUser[]>;
+export async function startUsers(browser: Browser, names = ['alice', 'bob']): Promise<BrowserUser[]> {
+  const gws = await Promise.all(names.map((n) => startTestGateway(n, torrcLines())));
+  const users: BrowserUser[] = [];
+  for (const gw of gws) users.push(await openUser(browser, gw));
+  return users;
 }
 
 /** Closes the users' contexts and removes their gateways. */
@@ -40,16 +41,27 @@ export async function disposeUsers(...users: (BrowserUser | undefined)[]): Promi
   await Promise.allSettled(users.map((u) => u?.gw.dispose()));
 }
 
+/** `a` (named `aName`) sends `b` a request with `note`; `b` accepts. Both have identities already. */
+export async function connect(
+  a: BrowserUser,
+  aName: string,
+  b: BrowserUser,
+  bName: string,
+  note: string,
+): Promise<void> {
+  const bFriends = new FriendsPage(b.page);
+  await bFriends.open();
+  const link = await bFriends.myContactLink();
+  const aFriends = new FriendsPage(a.page);
+  await aFriends.open();
+  await aFriends.addFriend(link, note);
+  await bFriends.accept(aName);
+  await aFriends.waitForFriend(bName);
+}
+
 /** Both create identities named alice and bob; alice sends bob a request with `note`, bob accepts. */
 export async function befriend(alice: BrowserUser, bob: BrowserUser, note: string): Promise<void> {
   await new VaultPage(alice.page).createIdentity('alice');
   await new VaultPage(bob.page).createIdentity('bob');
-  const bobFriends = new FriendsPage(bob.page);
-  await bobFriends.open();
-  const link = await bobFriends.myContactLink();
-  const aliceFriends = new FriendsPage(alice.page);
-  await aliceFriends.open();
-  await aliceFriends.addFriend(link, note);
-  await bobFriends.accept('alice');
-  await aliceFriends.waitForFriend('bob');
+  await connect(alice, 'alice', bob, 'bob', note);
 }

@@ -1,6 +1,13 @@
 // The browser's database (dexie over IndexedDB). Later features add their tables through migrations.
 import { Dexie, type DexieOptions, type Table } from 'dexie';
-import type { ChatMessage, Contact, Id, OutboxItem } from '../../../shared/protocol/api';
+import type {
+  ChatMessage,
+  Contact,
+  FeedPost,
+  Id,
+  OutboxItem,
+  SocialLogEntry,
+} from '../../../shared/protocol/api';
 import type { VaultRow } from '../keys/vault-seal';
 import { migrations } from './migrations';
 
@@ -69,6 +76,9 @@ export class ChattorDb extends Dexie {
   /** File transfers (migration 0004, docs/protocol.md §6). */
   declare files: Table<KeptFileRow, Id>;
   declare fileChunks: Table<FileChunkRow, [Id, number]>;
+  /** Posts and our own log (migration 0005, docs/protocol.md §7). */
+  declare posts: Table<FeedPost, string>;
+  declare socialLog: Table<SocialLogEntry, number>;
 
   constructor(name: string = DB_NAME, options?: DexieOptions) {
     super(name, options);
@@ -106,7 +116,16 @@ export function getDb(): ChattorDb {
 }
 
 /** The tables the engine owns, in the order a transaction names them. */
-export const ENGINE_TABLES = ['meta', 'contacts', 'sessions', 'messages', 'outbox', 'seen'] as const;
+export const ENGINE_TABLES = [
+  'meta',
+  'contacts',
+  'sessions',
+  'messages',
+  'outbox',
+  'seen',
+  'posts',
+  'socialLog',
+] as const;
 export type EngineTableName = (typeof ENGINE_TABLES)[number];
 
 /**

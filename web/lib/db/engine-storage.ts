@@ -15,7 +15,17 @@
 // Ordering. Writes outside a transaction and batch commits go through one queue, and reads wait for
 // it, so a read never sees an older value than a write that finished before it began.
 import { Dexie } from 'dexie';
-import type { ChatMessage, Contact, EngineStorage, Id, OutboxItem } from '../../../shared/protocol/api';
+import type {
+  ChatMessage,
+  Contact,
+  EngineStorage,
+  FeedPost,
+  Id,
+  OutboxItem,
+  SocialLogEntry,
+  SocialStorage,
+} from '../../../shared/protocol/api';
+import { feedOrder } from '../../../shared/protocol/memory-storage';
 import { ENGINE_TABLES, type ChattorDb, type EngineTableName, type MetaRow, type SeenRow } from './db';
 
 const DELETED = Symbol('deleted');
@@ -38,7 +48,7 @@ export interface DexieEngineStorageOptions {
   now?: () => number;
 }
 
-export class DexieEngineStorage implements EngineStorage {
+export class DexieEngineStorage implements EngineStorage, SocialStorage {
   readonly #db: ChattorDb;
   readonly #now: () => number;
   #batch: Batch | null = null;
@@ -170,6 +180,77 @@ export class DexieEngineStorage implements EngineStorage {
       const now = this.#now();
       await this.#enqueue(() => this.#db.seen.where('expiresAt').below(now).delete());
     }
+  }
+
+  // ── posts and the own log (docs/protocol.md §7) ──────────────────────────────────────────────────
+
+  getPost(key: string): Promise<FeedPost | undefined> {
+    return this.#get<FeedPost>('posts', key, () => this.#db.posts.get(key));
+  }
+
+  putPost(p: FeedPost): Promise<void> {
+    return this.#put('posts', p.key, p);
+  }
+
+  deletePost(key: string): Promise<void> {
+    return this.#delete('posts', key);
+  }
+
+  async listPosts(opts: {
+    limit: number;
+    before?: { at: number; key: string };
+    authorId?: Id;
+  }): Promise<FeedPost[]> {
+    const { limit, before, authorId } = opts;
+    const rows = await this.#read(() => {
+      const posts = this.#db.posts;
+      const query =
+        authorId === undefined
+          ? before === undefined
+            ? posts.orderBy('[at+key]')
+            : posts.where('[at+key]').below([before.at, before.key])
+          : posts
+              .where('[authorId+at+key]')
+              .between(
+                [authorId, -Infinity, ''],
+                before === undefined ? [authorId, Infinity, '\uffff'] : [authorId, before.at, before.key],
+                true,
+                false,
+              );
+      return query
+        .reverse()
+        .filter((p) => !p.placeholder)
+        .limit(limit)
+        .toArray();
+    });
+    const match = (p: FeedPost) =>
+      !p.placeholder &&
+      (authorId === undefined || p.authorId === authorId) &&
+      (before === undefined || feedOrder(before, p) < 0);
+    return this.#merge<FeedPost>('posts', rows, (p) => p.key, match)
+      .filter(match)
+      .sort(feedOrder)
+      .slice(0, limit);
+  }
+
+  getLog(seq: number): Promise<SocialLogEntry | undefined> {
+    return this.#get<SocialLogEntry>('socialLog', String(seq), () => this.#db.socialLog.get(seq));
+  }
+
+  putLog(e: SocialLogEntry): Promise<void> {
+    return this.#put('socialLog', String(e.seq), e.item ? { ...e, item: ownBytes(e.item) } : e);
+  }
+
+  async listLog(after: number, limit: number): Promise<SocialLogEntry[]> {
+    const rows = await this.#read(() => this.#db.socialLog.where('seq').above(after).limit(limit).toArray());
+    return this.#merge<SocialLogEntry>(
+      'socialLog',
+      rows,
+      (e) => String(e.seq),
+      (e) => e.seq > after,
+    )
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
   }
 
   // ── transactions ──────────────────────────────────────────────────────────────────────────────

@@ -19,7 +19,14 @@ export type AppErrorCode =
   | 'E_PASSPHRASE_SHORT'
   | 'E_WRONG_PASSPHRASE'
   | 'E_NO_PASSPHRASE'
-  | 'E_NOTIFICATIONS_DENIED';
+  | 'E_NOTIFICATIONS_DENIED'
+  | 'E_POST_EMPTY'
+  | 'E_POST_TOO_LONG'
+  | 'E_PICTURE_UNSUPPORTED'
+  | 'E_PICTURE_TOO_LARGE'
+  | 'E_PICTURES_TOO_MANY'
+  | 'E_COMMENT_TOO_LONG'
+  | 'E_CIRCLE_NAME';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

@@ -46,6 +46,13 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_WRONG_PASSPHRASE: 'That passphrase does not unlock this vault. Nothing was changed: try again.',
   E_NO_PASSPHRASE: 'Set a passphrase first: without one, there is nothing to unlock with.',
   E_NOTIFICATIONS_DENIED: 'Notifications are blocked for this site in your browser settings.',
+  E_POST_EMPTY: 'Write something or add a picture.',
+  E_POST_TOO_LONG: 'A post can be at most 5,000 characters.',
+  E_PICTURE_UNSUPPORTED: 'That file is not a picture Chattor can post (JPEG, PNG, WebP or GIF).',
+  E_PICTURE_TOO_LARGE: 'That picture is too large to post, even scaled down.',
+  E_PICTURES_TOO_MANY: 'A post can have at most 4 pictures.',
+  E_COMMENT_TOO_LONG: 'A comment can be at most 2,000 characters.',
+  E_CIRCLE_NAME: 'Give the circle a name of 1 to 64 characters.',
 };
 
 export function isErrorCode(code: string): code is ErrorCode | AppErrorCode {

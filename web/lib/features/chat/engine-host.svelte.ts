@@ -1,7 +1,12 @@
 // The chat engine's life in this page: created once per gateway client (after pairing), asked whether
 // an identity exists, started when the key vault is unlocked, the local link is open and the contact
 // onion is known, and its events fanned out to the friends, chat and mailbox managers. Lock stops it.
-import type { ChatEngineApi, EngineEvent, EngineStorage } from '../../../../shared/protocol/api';
+import type {
+  ChatEngineApi,
+  EngineEvent,
+  EngineStorage,
+  SocialStorage,
+} from '../../../../shared/protocol/api';
 import { missingCaseError } from '../../../../shared/util/errors';
 import { getDb } from '$lib/db/db';
 import { DexieEngineStorage } from '$lib/db/engine-storage';
@@ -9,6 +14,7 @@ import { handleError } from '$lib/errors/handle-error';
 import { AppError, errorCode } from '$lib/errors/app-error';
 import { BrowserFileStore } from '$lib/files/file-store';
 import { KeyVault, type VaultProtection } from '$lib/keys/key-vault';
+import { FeedManager } from '$lib/features/feed/feed.svelte';
 import { FriendsManager } from '$lib/features/friends/friends.svelte';
 import { MailboxManager } from '$lib/features/mailbox/mailbox.svelte';
 import type { NodeStatusManager } from '$lib/features/node/node.svelte';
@@ -27,7 +33,8 @@ export type EnginePhase =
   'idle' | 'loading' | 'unavailable' | 'no-identity' | 'locked' | 'waiting' | 'running' | 'failed';
 
 export interface EngineHostDeps {
-  storage: EngineStorage;
+  /** The engine's tables, posts and the own log included (docs/protocol.md §7). */
+  storage: EngineStorage & SocialStorage;
   createEngine: EngineFactory;
   vault: KeyVault;
   /** Where file bytes live (docs/protocol.md §6). */
@@ -42,6 +49,7 @@ export class EngineHost {
   readonly friends: FriendsManager;
   readonly chat: ChatManager;
   readonly mailbox: MailboxManager;
+  readonly feed: FeedManager;
 
   readonly #node: NodeStatusManager;
   readonly #deps: EngineHostDeps;
@@ -66,6 +74,7 @@ export class EngineHost {
       files: this.#deps.files,
     });
     this.mailbox = new MailboxManager({ engine });
+    this.feed = new FeedManager({ engine });
   }
 
   get storage(): EngineStorage {
@@ -87,6 +96,7 @@ export class EngineHost {
       readReceipts: () => prefs.readReceipts,
       holdForFriends: () => prefs.holdForFriends,
       files: this.#deps.files,
+      social: this.#deps.storage,
       autoAcceptBytes: () => prefs.autoAcceptBytes,
       // docs/protocol.md §4.3: IndexedDB holds the identity and the storage key only sealed.
       identityBox: vault.identityBox,
@@ -236,6 +246,17 @@ export class EngineHost {
         return;
       case 'MailboxChanged':
         this.mailbox.changed();
+        return;
+      case 'PostChanged':
+        this.feed.applyChanged(e.key, e.post);
+        return;
+      case 'ProfileChanged':
+        this.feed.profileChanged(e.contactId);
+        return;
+      case 'AudiencesChanged':
+        this.feed
+          .loadAudiences()
+          .catch((error: unknown) => handleError(error, { quiet: true, context: 'circles' }));
         return;
       case 'ProtocolError':
         handleError(Object.assign(new Error(e.message), { code: e.code }), {

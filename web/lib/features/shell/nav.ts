@@ -1,4 +1,4 @@
-// The app's sections. Feed is a placeholder until its feature lands.
+// The app's sections.
 import type { RouteId } from '$app/types';
 import type { IconName } from '$lib/ui/icons';
 
