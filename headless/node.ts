@@ -9,6 +9,7 @@ import type {
   Contact,
   EngineEvent,
   EngineOptions,
+  SocialStorage,
 } from '../shared/protocol/api.js';
 import { waitForContactLink } from '../shared/protocol/contact-link.js';
 import { ChatEngine } from '../shared/protocol/engine.js';
@@ -29,6 +30,8 @@ export interface HeadlessOptions {
   /** Where sent and received files live (default `<dataDir>/files`). */
   filesDir?: string;
   /** Engine tuning (tests, the mass relay): mail timing, hold-for-friends, outbox retry, auto-accept. */
+  /** Where posts and the own log live (docs/protocol.md §7); without it this node keeps no posts. */
+  social?: SocialStorage;
   engineOptions?: Pick<
     EngineOptions,
     'depositAfterMs' | 'fetchEveryMs' | 'mailTtlMs' | 'holdForFriends' | 'retryMs' | 'autoAcceptBytes'
@@ -76,7 +79,13 @@ export async function startHeadlessNode(opts: HeadlessOptions, bot: BotHandlers 
   client.start();
   const transport = new GatewayEngineTransport(client, { status: () => status, onError: opts.onError });
   const files = new DiskFileStore(opts.filesDir ?? join(opts.dataDir, 'files'));
-  const engine = new ChatEngine({ ...opts.engineOptions, storage, transport, files });
+  const engine = new ChatEngine({
+    ...opts.engineOptions,
+    storage,
+    transport,
+    files,
+    ...(opts.social ? { social: opts.social } : {}),
+  });
   if (!(await engine.hasIdentity())) await engine.createIdentity(opts.displayName);
 
   const node: HeadlessNode = {

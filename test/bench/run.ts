@@ -10,13 +10,14 @@ import { benchMailCatchup } from './mail-catchup.js';
 import { benchMailHolder } from './mail-holder.js';
 import { benchRatchetChromium } from './ratchet-chromium.js';
 import { Report } from './report.js';
+import { benchSocial } from './social.js';
 
-const BENCHES = ['backbone', 'chat', 'ratchet', 'mail-catchup', 'mail-holder', 'files'] as const;
+const BENCHES = ['backbone', 'chat', 'ratchet', 'mail-catchup', 'mail-holder', 'files', 'social'] as const;
 type Bench = (typeof BENCHES)[number];
 /** Short names for groups. */
 const GROUPS: Record<string, Bench[]> = { mail: ['mail-catchup', 'mail-holder'] };
 /** Benchmarks that need the private Tor network. */
-const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files'];
+const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files', 'social'];
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = new Set<Bench>(
@@ -46,6 +47,7 @@ try {
   if (only.has('mail-catchup')) await benchMailCatchup(report, { rawRttMs: raw?.median });
   if (only.has('mail-holder')) await benchMailHolder(report, tor());
   if (only.has('files')) await benchFiles(report, tor());
+  if (only.has('social')) await benchSocial(report, tor());
 } finally {
   report.write();
   await net?.stop();

@@ -79,8 +79,10 @@ export class FeedPage {
   async editPost(text: string, next: string): Promise<void> {
     const p = await this.waitForPost(text);
     await p.getByTestId('post-edit').click();
-    await p.getByTestId('post-edit-text').fill(next);
-    await p.getByTestId('post-edit-save').click();
+    // In edit mode the card shows a text box instead of its text, so `p` no longer matches it.
+    const editing = this.page.getByTestId('post').filter({ has: this.page.getByTestId('post-edit-text') });
+    await editing.getByTestId('post-edit-text').fill(next);
+    await editing.getByTestId('post-edit-save').click();
     await expect(this.postWith(next)).toBeVisible();
   }
 
