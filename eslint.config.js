@@ -12,6 +12,7 @@ export default ts.config(
       '.tsbuild/',
       'node_modules/',
       'test-results/',
+      '.bench-cache/',
       'playwright-report/',
       'circuits/build/',
       'circuits/keys/',

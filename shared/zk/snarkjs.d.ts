@@ -41,6 +41,8 @@ declare module 'snarkjs' {
   };
   export const zKey: {
     exportVerificationKey(zkey: string | Uint8Array | ZkFile, logger?: Logger): Promise<VerificationKey>;
+    /** Groth16 phase-2 start from an r1cs and a prepared powers of tau (scripts and benchmarks only). */
+    newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
   };
   export interface VerificationKey {
     protocol: string;

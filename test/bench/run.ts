@@ -11,8 +11,18 @@ import { benchMailHolder } from './mail-holder.js';
 import { benchRatchetChromium } from './ratchet-chromium.js';
 import { Report } from './report.js';
 import { benchSocial } from './social.js';
+import { benchZk } from './zk.js';
 
-const BENCHES = ['backbone', 'chat', 'ratchet', 'mail-catchup', 'mail-holder', 'files', 'social'] as const;
+const BENCHES = [
+  'backbone',
+  'chat',
+  'ratchet',
+  'mail-catchup',
+  'mail-holder',
+  'files',
+  'social',
+  'zk',
+] as const;
 type Bench = (typeof BENCHES)[number];
 /** Short names for groups. */
 const GROUPS: Record<string, Bench[]> = { mail: ['mail-catchup', 'mail-holder'] };
@@ -48,6 +58,7 @@ try {
   if (only.has('mail-holder')) await benchMailHolder(report, tor());
   if (only.has('files')) await benchFiles(report, tor());
   if (only.has('social')) await benchSocial(report, tor());
+  if (only.has('zk')) await benchZk(report);
 } finally {
   report.write();
   await net?.stop();
