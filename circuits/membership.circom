@@ -11,9 +11,11 @@
 //   merkleProofIndex             path bits, bit i = 1 when the node at level i is a right child
 //   merkleProofSiblings[MAX_DEPTH] the siblings, zero-padded past merkleProofLength
 //
-// MAX_DEPTH = 16: groups of up to 65,536 members, one circuit for every group size (LeanIMT keeps the
-// path length variable). Depth 16 fits a 2^13 powers of tau; 20 would cost ~20 % more proving time
-// in Chromium for group sizes a friend list never reaches.
+// MAX_DEPTH = 14: groups of up to 16,384 members, one circuit for every group size (LeanIMT keeps the
+// path length variable). Depth 14 is the deepest tree whose circuit (3,911 constraints) still fits a
+// 2^12 evaluation domain: Groth16's FFTs and its H multi-exponentiation run over the domain, so depth
+// 15 or 16 (4,403 constraints, a 2^13 domain) costs ~1.3-1.4x the proving time for group sizes a friend
+// list never reaches (docs/zk.md §5, measured against Semaphore v4 by `npm run bench -- --only zk`).
 pragma circom 2.1.5;
 
 include "poseidon.circom";
@@ -51,4 +53,4 @@ template Membership(MAX_DEPTH) {
     signal messageSquare <== message * message;
 }
 
-component main {public [scope, message]} = Membership(16);
+component main {public [scope, message]} = Membership(14);

@@ -3,6 +3,7 @@
 // cheating prover would need: a witness that satisfies every constraint of the r1cs.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  MAX_DEPTH,
   SNARK_SCALAR_FIELD,
   createGroupTree,
   expectedPublicSignals,
@@ -130,9 +131,9 @@ describe('membership.circom', () => {
     }
   });
 
-  it('refuses a path length above 16 or a "negative" one (it would make the root 0)', async () => {
+  it('refuses a path length above MAX_DEPTH (14) or a "negative" one (it would make the root 0)', async () => {
     const merkle = merkleProofInputs(tree, commitments[1]!);
-    for (const length of [17n, 31n, SNARK_SCALAR_FIELD - 1n]) {
+    for (const length of [15n, 17n, 31n, SNARK_SCALAR_FIELD - 1n]) {
       const input = { ...inputFor(1, merkle), merkleProofLength: length.toString() };
       expect(await refused(input, membership.wasm)).toMatch(/Membership/);
     }
@@ -174,7 +175,7 @@ describe('why not @zk-kit/circuits 0.4.0: unconstrained path selectors (circuits
       merkle: {
         merkleProofLength: 2,
         merkleProofIndex: 0,
-        merkleProofSiblings: [sib, level1Sibling, ...Array<bigint>(14).fill(0n)],
+        merkleProofSiblings: [sib, level1Sibling, ...Array<bigint>(MAX_DEPTH - 2).fill(0n)],
       },
       scope,
       messageHash: message,

@@ -5,8 +5,8 @@ import { poseidon2 } from 'poseidon-lite/poseidon2';
 import { ChattorError } from '../util/errors.js';
 import { assertFieldElement } from './field.js';
 
-/** The circuit's MAX_DEPTH (circuits/membership.circom): groups of at most 2^16 members. */
-export const MAX_DEPTH = 16;
+/** The circuit's MAX_DEPTH (circuits/membership.circom): groups of at most 2^14 = 16,384 members. */
+export const MAX_DEPTH = 14;
 export const MAX_GROUP_SIZE = 2 ** MAX_DEPTH;
 
 export type GroupTree = LeanIMT<bigint>;

@@ -123,9 +123,9 @@ describe('group tree', () => {
     expect(code(() => binaryMerkleRoot(commitments[0]!, { ...inputs, merkleProofLength: 17 }))).toBe(
       'E_BAD_INPUT',
     );
-    expect(code(() => binaryMerkleRoot(commitments[0]!, { ...inputs, merkleProofIndex: 2 ** 16 }))).toBe(
-      'E_BAD_INPUT',
-    );
+    expect(
+      code(() => binaryMerkleRoot(commitments[0]!, { ...inputs, merkleProofIndex: 2 ** MAX_DEPTH })),
+    ).toBe('E_BAD_INPUT');
   });
 
   it('a changed sibling or index changes the root', () => {

@@ -32,6 +32,8 @@ export interface ZkFigures {
 
 export interface ZkRun {
   members: number;
+  /** Semaphore only: the depth its artifacts were compiled for. */
+  depth?: number;
   proofs: number;
   /** Where the artifacts are, relative to the page. */
   wasm: string;
@@ -96,7 +98,7 @@ export async function semaphore(run: ZkRun): Promise<ZkFigures> {
     const message = BigInt(i + 1);
     const scope = BigInt(1000 + i);
     const [p, ms] = await timed(() =>
-      generateProof(me, group, message, scope, 16, { wasm: run.wasm, zkey: run.zkey }),
+      generateProof(me, group, message, scope, run.depth ?? 16, { wasm: run.wasm, zkey: run.zkey }),
     );
     times.push(ms);
     const signals = [p.merkleTreeRoot, p.nullifier, semaphoreHash(message), semaphoreHash(scope)];
