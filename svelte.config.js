@@ -21,7 +21,7 @@ const config = {
       params: 'web/params',
     },
     // The gateway serves the app from one fixed origin; no inline scripts beyond Kit's bootstrap,
-    // whose hash the gateway puts into its CSP header (gateway/http/csp.ts).
+    // whose hash the gateway puts into its CSP header (gateway/http/static.ts).
     output: { bundleStrategy: 'split' },
     // The service worker is registered by the app (web/lib/features/pwa/updates.ts), which also asks
     // before switching to a new version; Tor Browser has none, and the app works without one.
