@@ -1,6 +1,8 @@
 // SvelteKit 2, sources in web/ (kit.files), built as a static SPA that the gateway serves.
+import { fileURLToPath } from 'node:url';
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { buildVersion } from './scripts/build-version.mjs';
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -19,9 +21,14 @@ const config = {
       params: 'web/params',
     },
     // The gateway serves the app from one fixed origin; no inline scripts beyond Kit's bootstrap,
-    // whose hash the gateway puts into its CSP header (gateway/http/csp.ts).
+    // whose hash the gateway puts into its CSP header (gateway/http/static.ts).
     output: { bundleStrategy: 'split' },
-    version: { name: process.env.CHATTOR_BUILD_VERSION ?? 'dev' },
+    // The service worker is registered by the app (web/lib/features/pwa/updates.ts), which also asks
+    // before switching to a new version; Tor Browser has none, and the app works without one.
+    serviceWorker: { register: false },
+    // Derived from the sources, so a rebuild of the same code is the same version (and cache), and
+    // any change is a new one (scripts/build-version.mjs).
+    version: { name: buildVersion(fileURLToPath(new URL('.', import.meta.url))) },
   },
 };
 

@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { subprotocolToken, tokenMatches } from './guard.js';
 import type { StaticSite } from './static.js';
-import { contentSecurityPolicy, inlineScriptHashes } from './static.js';
+import { contentSecurityPolicy, createStaticSite, inlineScriptHashes } from './static.js';
 
 const PORT = 7780;
 const TOKEN = 'A'.repeat(43);
@@ -125,5 +128,58 @@ describe('guard helpers', () => {
     const html = '<script>boot()</script><script src="/a.js"></script><script type="module">x</script>';
     expect(inlineScriptHashes(html)).toHaveLength(2);
     expect(contentSecurityPolicy([], ['ws://127.0.0.1:1'])).toContain("connect-src 'self' ws://127.0.0.1:1");
+  });
+});
+
+describe('installed PWA (a built site on disk)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'chattor-site-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, '_app/immutable/entry'), { recursive: true });
+  writeFileSync(join(root, 'index.html'), '<html><script>boot()</script></html>');
+  writeFileSync(join(root, 'manifest.webmanifest'), '{"name":"Chattor"}');
+  writeFileSync(join(root, 'service-worker.js'), 'self.addEventListener("fetch", () => {});');
+  writeFileSync(join(root, '_app/immutable/entry/start.abc.js'), 'export {};');
+  const pwa = createApp({
+    guard: { port: PORT, token: TOKEN },
+    site: createStaticSite(root),
+    status: () => ({}),
+  });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    pwa.request(`${ORIGIN}${path}`, { headers: { host: `127.0.0.1:${PORT}`, ...headers } });
+
+  it('serves the manifest as a manifest, and the CSP lets it and the worker load', async () => {
+    const r = await get('/manifest.webmanifest', {
+      'sec-fetch-dest': 'manifest',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/manifest+json');
+    const csp = r.headers.get('content-security-policy')!;
+    expect(csp).toContain("manifest-src 'self'");
+    expect(csp).toMatch(/worker-src 'self'/);
+  });
+
+  it('serves the service worker revalidated every time, at the root (its scope), as script', async () => {
+    const r = await get('/service-worker.js', {
+      'sec-fetch-dest': 'serviceworker',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(r.headers.get('cache-control')).toBe('no-cache');
+    // Scope / is the script's own directory: no Service-Worker-Allowed needed, none widened.
+    expect(r.headers.get('service-worker-allowed')).toBeNull();
+    const shell = await get('/');
+    expect(shell.headers.get('cache-control')).toBe('no-cache');
+    expect(shell.headers.get('content-security-policy')).toContain(
+      inlineScriptHashes('<script>boot()</script>')[0],
+    );
+    const immutable = await get('/_app/immutable/entry/start.abc.js');
+    expect(immutable.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('refuses the worker script to another site', async () => {
+    const r = await get('/service-worker.js', { 'sec-fetch-site': 'cross-site' });
+    expect(r.status).toBe(403);
   });
 });

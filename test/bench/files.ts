@@ -362,6 +362,8 @@ async function headlessToChromium(report: Report, s: Setup, gc: TestGateway, siz
     // Without it performance.memory is rounded and updated rarely.
     args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
     headless: true,
+    // The PWA's service worker would see the bench's scripts before context.route does.
+    serviceWorkers: 'block',
   });
   let sinks: RawSinks | undefined;
   try {

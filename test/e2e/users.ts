@@ -13,7 +13,7 @@ export interface BrowserUser {
   errors: string[];
 }
 
-const torrcLines = (): string[] => JSON.parse(process.env.CHATTOR_E2E_TORRC_LINES ?? '[]') as string[];
+export const torrcLines = (): string[] => JSON.parse(process.env.CHATTOR_E2E_TORRC_LINES ?? '[]') as string[];
 
 /** Opens a new context on `gw`'s pairing link. */
 export async function openUser(browser: Browser, gw: TestGateway): Promise<BrowserUser> {

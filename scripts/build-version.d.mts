@@ -1,0 +1,1 @@
+export function buildVersion(root?: string, env?: Record<string, string | undefined>): string;
