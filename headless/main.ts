@@ -1,60 +1,78 @@
-// `chattor node --headless`: a headless node next to a running gateway, with the demo bot behaviours.
-// Prints JSON lines: {"event":"ready","name","contactLink"}, {"event":"friend"|"message", …} (no bodies).
+// `chattor node --headless`: a headless node (headless/bot.ts) beside a running gateway, optionally one
+// of the shipped bots (headless/bots/). Prints JSON lines: {"event":"ready","name","contactLink"},
+// {"event":"friend"|"message"|"request", …} (no bodies, no notes, contact ids shortened).
 import { parseArgs } from 'node:util';
-import { startHeadlessNode } from './node.js';
-import type { BotHandlers } from './node.js';
+import { createBot } from './bot.js';
+import { runEchoBot } from './bots/echo.js';
+import { runMassRelay } from './bots/mass-relay.js';
 
-const { values } = parseArgs({
-  options: {
-    name: { type: 'string' },
-    'data-dir': { type: 'string' },
-    'auto-accept': { type: 'boolean', default: false },
-    befriend: { type: 'string', multiple: true },
-    echo: { type: 'boolean', default: false },
-    greeting: { type: 'string' },
-  },
-});
-if (!values.name || !values['data-dir']) {
-  process.stderr.write(
-    'usage: chattor node --headless --name NAME --data-dir DIR [--auto-accept] [--echo] [--befriend LINK]…\n',
-  );
+const USAGE =
+  'usage: chattor node --headless --name NAME --data-dir DIR [--bot echo|relay] [--befriend LINK]…\n' +
+  '         echo:  [--greeting TEXT]\n' +
+  '         relay: [--invite CODE] [--max-friends N]   (holder limits: the gateway’s --mailbox-* flags)\n';
+
+function fail(message: string): never {
+  process.stderr.write(`chattor node: ${message}\n${USAGE}`);
   process.exit(2);
 }
-const name = values.name;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      name: { type: 'string' },
+      'data-dir': { type: 'string' },
+      bot: { type: 'string' },
+      befriend: { type: 'string', multiple: true },
+      greeting: { type: 'string' },
+      invite: { type: 'string' },
+      'max-friends': { type: 'string' },
+    },
+    strict: true,
+  }));
+} catch (e) {
+  fail((e as Error).message);
+}
+const { name, bot: kind } = values;
+const dataDir = values['data-dir'];
+if (!name || !dataDir) fail('--name and --data-dir are required');
+if (kind !== undefined && kind !== 'echo' && kind !== 'relay') fail('--bot must be echo or relay');
+if (kind !== 'echo' && values.greeting !== undefined) fail('--greeting is for --bot echo');
+if (kind !== 'relay' && (values.invite !== undefined || values['max-friends'] !== undefined))
+  fail('--invite and --max-friends are for --bot relay');
+
 const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
-const greeted = new Set<string>();
-
-const bot: BotHandlers = {
-  onFriendRequest: () => values['auto-accept'] ?? false,
-  async onFriend(contact, node) {
-    if (greeted.has(contact.id)) return;
-    greeted.add(contact.id);
-    out({ event: 'friend', name, friend: contact.displayName });
-    if (values.greeting && (await node.storage.listMessages(contact.id, { limit: 1 })).length === 0)
-      await node.engine.sendMessage(contact.id, values.greeting);
-  },
-  async onMessage(message, node) {
-    out({ event: 'message', name, from: message.contactId.slice(0, 8) });
-    if (values.echo)
-      await node.engine.sendMessage(
-        message.contactId,
-        `${name} got your message: “${message.body.slice(0, 500)}”`,
-      );
-  },
-};
-
-const node = await startHeadlessNode(
-  {
-    dataDir: values['data-dir'],
-    displayName: name,
-    onError: (e) => process.stderr.write(`headless ${name}: ${String(e)}\n`),
-  },
-  bot,
+const onError = (e: unknown) => process.stderr.write(`headless ${name}: ${String(e)}\n`);
+const bot = await createBot({ name, dataDir, onError }).catch((e: unknown) =>
+  fail(e instanceof Error ? e.message : String(e)),
 );
-const contactLink = await node.contactLink();
+// First: the request logger decides nothing, so the bot's own handler still does.
+bot.onFriendRequest(() => {
+  out({ event: 'request', name });
+});
+bot.onFriend((c) => {
+  out({ event: 'friend', name, friend: c.displayName });
+});
+bot.onMessage((m) => {
+  out({ event: 'message', name, from: m.contact.id.slice(0, 8) });
+});
+try {
+  if (kind === 'echo') runEchoBot(bot, { greeting: values.greeting });
+  else if (kind === 'relay')
+    runMassRelay(bot, {
+      inviteCode: values.invite,
+      maxFriends: values['max-friends'] === undefined ? undefined : Number(values['max-friends']),
+    });
+} catch (e) {
+  await bot.close();
+  fail((e as Error).message);
+}
+await bot.start();
+
+const contactLink = await bot.contactLink();
 for (const link of values.befriend ?? []) {
   try {
-    await node.engine.sendFriendRequest(link, `Hi, this is ${name}.`);
+    await bot.befriend(link, `Hi, this is ${name}.`);
   } catch (e) {
     // Already a contact (a restarted demo): nothing to do.
     process.stderr.write(`headless ${name}: friend request not sent: ${(e as Error).message}\n`);
@@ -63,7 +81,7 @@ for (const link of values.befriend ?? []) {
 out({ event: 'ready', name, contactLink });
 
 const stop = () => {
-  node.stop().then(
+  bot.close().then(
     () => process.exit(0),
     () => process.exit(1),
   );
