@@ -16,10 +16,10 @@ const USAGE = `usage:
   chattor status [--json] [--data-dir DIR]    the state of a running node
   chattor testnet up|down|status [--dir DIR]  a private Tor network for tests and the demo
   chattor gateway [options]                   run a gateway in the foreground (see docs/architecture.md)
-  chattor node --headless --name N --data-dir D [--bot echo|relay] [--befriend LINK]…
-                                              a headless node beside a running gateway: the echo bot
-                                              ([--greeting TEXT]) or a mass relay ([--invite CODE]
-                                              [--max-friends N]; holder limits: the gateway's --mailbox-*)`;
+  chattor node --headless --name N [--data-dir D] [--bot echo|relay] [--befriend LINK]…
+                                              a headless node: the echo bot ([--greeting TEXT]) or a
+                                              mass relay ([--invite CODE] [--max-friends N]), beside the
+                                              gateway of D, started with gateway options if not running`;
 
 const log = createLogger('cli', { level: process.env.CHATTOR_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
 const gatewayBundle = () => join(packageRoot(), 'dist', 'gateway.mjs');

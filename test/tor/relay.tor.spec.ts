@@ -1,9 +1,9 @@
 // The mass relay (headless/bots/mass-relay.ts) on the private Tor network: `chattor node --headless
-// --bot relay --invite CODE` beside a gateway with its own holder limits; alice and bob (headless
-// nodes) befriend it with the code and each other; their automatic mailboxes pick the relay, which
+// --bot relay --invite CODE --mailbox-…`, which starts its own gateway with those holder limits; alice
+// and bob (headless nodes) befriend it with the code and each other; their automatic mailboxes pick the relay, which
 // holds; bob goes offline, alice writes, and bob, back, receives every message from the relay's
 // mailbox exactly once, in order; the relay's store is empty afterwards. It never echoes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +12,7 @@ import { spawnHeadless } from '../../gateway/spawn-gateway.js';
 import type { HeadlessChild } from '../../gateway/spawn-gateway.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode } from '../../headless/node.js';
+import { contactCardFromLink } from '../../shared/crypto/contact-card.js';
 import type { Contact } from '../../shared/protocol/api.js';
 import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { startTestGateway } from '../support/gateways.js';
@@ -20,7 +21,8 @@ import { befriend, until } from '../support/headless.js';
 
 const work = mkdtempSync(join(tmpdir(), 'chattor-relay-'));
 const CODE = 'relay-test-7f3a';
-const gw: Record<'relay' | 'alice' | 'bob', TestGateway> = {} as never;
+const gw: Record<'alice' | 'bob', TestGateway> = {} as never;
+const relayDir = join(work, 'relay');
 const nodes: Partial<Record<'alice' | 'bob', HeadlessNode>> = {};
 let relay: HeadlessChild | undefined;
 const engineOptions = { depositAfterMs: 2000, fetchEveryMs: 3_600_000, retryMs: 5000 };
@@ -44,25 +46,22 @@ function storedEnvelopes(dataDir: string): number {
 
 beforeAll(async () => {
   const lines = inject('testnet').clientTorrcLines;
-  const limits = [
-    '--mailbox-max-envelopes',
-    '500',
-    '--mailbox-max-mib',
-    '64',
-    '--mailbox-tokens-per-day',
-    '4096',
-  ];
-  [gw.relay, gw.alice, gw.bob] = await Promise.all([
-    startTestGateway('relay', lines, { extraArgs: limits, cwd: work }),
-    startTestGateway('alice', lines, { cwd: work }),
-    startTestGateway('bob', lines, { cwd: work }),
-  ]);
+  const torrc = join(work, 'relay-torrc');
+  writeFileSync(torrc, lines.join('\n') + '\n');
+  // No gateway runs for relayDir: the node starts one with these options.
   relay = spawnHeadless({
     bundle: resolve('dist/headless.mjs'),
     name: 'relay',
-    dataDir: gw.relay.dataDir,
-    args: ['--bot', 'relay', '--invite', CODE],
+    dataDir: relayDir,
+    args: [
+      ...['--bot', 'relay', '--invite', CODE, '--torrc-extra', torrc],
+      ...['--mailbox-max-envelopes', '500', '--mailbox-max-mib', '64', '--mailbox-tokens-per-day', '4096'],
+    ],
   });
+  [gw.alice, gw.bob] = await Promise.all([
+    startTestGateway('alice', lines, { cwd: work }),
+    startTestGateway('bob', lines, { cwd: work }),
+  ]);
   nodes.alice = await user('alice');
   nodes.bob = await user('bob');
 }, 300_000);
@@ -93,7 +92,7 @@ describe('mass relay', () => {
     const [relayAtBob] = await joinRelay(bob, link);
     expect(relayAtAlice.state).toBe('friend');
     expect(greeting).toContain('mass relay');
-    // The limits the relay states are its gateway's flags.
+    // The limits the relay states are those it started its gateway with.
     expect(greeting).toContain('500 envelopes (64 MiB)');
     expect(greeting).toContain('4,096 deposits a day');
     const [bobAtAlice] = await befriend(alice, bob);
@@ -110,7 +109,7 @@ describe('mass relay', () => {
       }, 'the relay holds');
     // bob keeps only the relay (alice would otherwise hold for him too), so where mail waits is clear.
     await bob.engine.setMailboxHolders([relayAtBob.id]);
-    const relayOnion = gw.relay.contactOnion.replace(/\.onion$/, '');
+    const relayOnion = contactCardFromLink(link).contactOnion.replace(/\.onion$/, '');
     await until(async () => {
       const to = await alice.storage.getMeta<MailTo>(`mbx:to:${bobAtAlice.id}`);
       const only = to?.holders.length === 1 ? to.holders[0] : undefined;
@@ -128,7 +127,7 @@ describe('mass relay', () => {
       const ms = await alice.storage.listMessages(bobAtAlice.id);
       return ms.length === 6 && ms.every((m) => m.via === 'mailbox') ? true : undefined;
     }, 'all deposited at the relay');
-    expect(storedEnvelopes(gw.relay.dataDir)).toBe(6);
+    expect(storedEnvelopes(relayDir)).toBe(6);
 
     // bob comes back: his node fetches from the relay on start.
     gw.bob = await gw.bob.restart();
@@ -144,7 +143,7 @@ describe('mass relay', () => {
     expect(got.map((m) => m.body)).toEqual(texts);
     expect(got.every((m) => m.via === 'mailbox')).toBe(true);
     expect(new Set(got.map((m) => m.id)).size).toBe(6);
-    await until(async () => (storedEnvelopes(gw.relay.dataDir) === 0 ? true : undefined), 'relay emptied');
+    await until(async () => (storedEnvelopes(relayDir) === 0 ? true : undefined), 'relay emptied');
     // A later fetch brings nothing twice.
     await bob.engine.fetchMail();
     expect((await bob.storage.listMessages(aliceId)).filter((m) => m.direction === 'in')).toHaveLength(6);
@@ -157,5 +156,10 @@ describe('mass relay', () => {
       return ms.length >= 2 ? ms : undefined;
     }, 'the /help answer');
     expect(answers.map((m) => m.body)).toEqual([greeting, greeting]);
+
+    // Stopping the relay stops the gateway it started.
+    const { pid } = JSON.parse(readFileSync(join(relayDir, 'gateway.json'), 'utf8')) as { pid: number };
+    await relay!.stop();
+    expect(() => process.kill(pid, 0)).toThrow();
   }, 900_000);
 });
