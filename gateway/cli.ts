@@ -16,8 +16,10 @@ const USAGE = `usage:
   chattor status [--json] [--data-dir DIR]    the state of a running node
   chattor testnet up|down|status [--dir DIR]  a private Tor network for tests and the demo
   chattor gateway [options]                   run a gateway in the foreground (see docs/architecture.md)
-  chattor node --headless --name N --data-dir D [--auto-accept] [--echo] [--befriend LINK]
-                                              a headless node (bots, relays) beside a running gateway`;
+  chattor node --headless --name N [--data-dir D] [--bot echo|relay] [--befriend LINK]…
+                                              a headless node: the echo bot ([--greeting TEXT]) or a
+                                              mass relay ([--invite CODE] [--max-friends N]), beside the
+                                              gateway of D, started with gateway options if not running`;
 
 const log = createLogger('cli', { level: process.env.CHATTOR_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
 const gatewayBundle = () => join(packageRoot(), 'dist', 'gateway.mjs');
@@ -131,7 +133,7 @@ export const DEMO_NODES = [
 
 const DEMO_GREETING = (name: string) =>
   `Hi! I'm ${name}, a sample peer of the Chattor demo. Everything you write me is end-to-end encrypted and ` +
-  `travels over onion services. I'll echo what you send.`;
+  `travels over onion services. I'll echo what you send; /help lists my commands.`;
 
 async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } } });
@@ -161,13 +163,13 @@ async function demo(args: string[]): Promise<number> {
     const nodes = await Promise.all(
       gateways.map(async (g) => ({ g, l: await g.listening, r: await g.ready })),
     );
-    // bob and carol are headless sample peers: friends of each other, accepting alice's request.
+    // bob and carol are echo bots (headless/bots/echo.ts): friends of each other, accepting alice's request.
     const bot = (name: string, extra: string[] = []) =>
       spawnHeadless({
         bundle: headlessBundle(),
         name,
         dataDir: join(root, name),
-        args: ['--auto-accept', '--echo', '--greeting', DEMO_GREETING(name), ...extra],
+        args: ['--bot', 'echo', '--greeting', DEMO_GREETING(name), ...extra],
       });
     const carol = bot('carol');
     peers.push(carol);

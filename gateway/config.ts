@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ChattorError } from '../shared/util/errors.js';
-import { MAX_BYTES, MAX_ENVELOPES, TTL_DAYS } from '../shared/wire/mailbox.js';
+import { ISSUE_PER_DAY, MAX_BYTES, MAX_ENVELOPES, TTL_DAYS } from '../shared/wire/mailbox.js';
 import type { TorConfig } from './node.js';
 
 export const DEFAULT_UI_PORT = 7780;
@@ -23,6 +23,8 @@ export interface GatewayOptions {
   mailboxTtlDays: number;
   mailboxMaxEnvelopes: number;
   mailboxMaxBytes: number;
+  /** §5.4: deposit tokens one friend's account may mint per UTC day (a per-friend quota). */
+  mailboxTokensPerDay: number;
   json: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -66,6 +68,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       'mailbox-ttl-days': { type: 'string' },
       'mailbox-max-envelopes': { type: 'string' },
       'mailbox-max-mib': { type: 'string' },
+      'mailbox-tokens-per-day': { type: 'string' },
       json: { type: 'boolean', default: false },
       'log-level': { type: 'string' },
     },
@@ -120,6 +123,13 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       10_000_000,
     ),
     mailboxMaxBytes: int(values['mailbox-max-mib'], 'mailbox-max-mib', MAX_BYTES / MIB, 1, 1024 * 1024) * MIB,
+    mailboxTokensPerDay: int(
+      values['mailbox-tokens-per-day'],
+      'mailbox-tokens-per-day',
+      ISSUE_PER_DAY,
+      64,
+      1_000_000,
+    ),
     json: values.json ?? false,
     logLevel: level as GatewayOptions['logLevel'],
   };

@@ -10,12 +10,18 @@ async function main(): Promise<void> {
   const log = createLogger(`gateway:${opts.name}`, { level: opts.logLevel });
   const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
   const node = await startNode({ ...opts, log });
+  // Read by `chattor status` and by headless nodes beside this gateway (a mass relay tells its friends
+  // the holder limits it keeps, docs/protocol.md §5.6).
+  const mailbox = {
+    ttlDays: opts.mailboxTtlDays,
+    maxEnvelopes: opts.mailboxMaxEnvelopes,
+    maxBytes: opts.mailboxMaxBytes,
+    issuePerDay: opts.mailboxTokensPerDay,
+  };
   await writeFile(
     join(opts.dataDir, 'gateway.json'),
-    JSON.stringify({ pid: process.pid, uiPort: opts.uiPort }) + '\n',
-    {
-      mode: 0o600,
-    },
+    JSON.stringify({ pid: process.pid, uiPort: opts.uiPort, mailbox }) + '\n',
+    { mode: 0o600 },
   );
   if (opts.json) out({ event: 'listening', name: opts.name, uiUrl: node.uiUrl, pairingUrl: node.pairingUrl });
   else

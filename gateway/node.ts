@@ -40,6 +40,8 @@ export interface NodeConfig {
   /** Holder-wide mailbox limits (§5.6), defaults 200,000 envelopes and 2 GiB. */
   mailboxMaxEnvelopes?: number;
   mailboxMaxBytes?: number;
+  /** Deposit tokens per friend's account and UTC day (§5.4), default 8,192. */
+  mailboxTokensPerDay?: number;
   log: Logger;
 }
 
@@ -90,6 +92,7 @@ function openMailbox(cfg: NodeConfig, log: Logger): MailboxStore | null {
   if (cfg.mailboxTtlDays !== undefined) limits.ttlMs = cfg.mailboxTtlDays * DAY_MS;
   if (cfg.mailboxMaxEnvelopes !== undefined) limits.maxEnvelopes = cfg.mailboxMaxEnvelopes;
   if (cfg.mailboxMaxBytes !== undefined) limits.maxBytes = cfg.mailboxMaxBytes;
+  if (cfg.mailboxTokensPerDay !== undefined) limits.issuePerDay = cfg.mailboxTokensPerDay;
   try {
     return MailboxStore.open({ dataDir: cfg.dataDir, limits });
   } catch (e) {

@@ -3,16 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type {
-  ChatEngineApi,
-  ChatMessage,
-  Contact,
-  EngineEvent,
-  EngineOptions,
-  SocialStorage,
-} from '../shared/protocol/api.js';
+import type { ChatEngineApi, EngineOptions, SocialStorage } from '../shared/protocol/api.js';
 import { waitForContactLink } from '../shared/protocol/contact-link.js';
 import { ChatEngine } from '../shared/protocol/engine.js';
+import { ChattorError } from '../shared/util/errors.js';
 import { GatewayClient } from '../web/lib/transport/gateway-client.js';
 import type { WebSocketLike } from '../web/lib/transport/gateway-client.js';
 import { GatewayEngineTransport } from '../web/lib/transport/engine-transport.js';
@@ -42,24 +36,69 @@ export interface HeadlessNode {
   engine: ChatEngineApi;
   storage: SqliteStorage;
   files: DiskFileStore;
+  /** What the gateway beside it wrote in `<dataDir>/gateway.json` (its UI port and mailbox limits). */
+  gateway: GatewayInfo;
+  /** Starts the engine (listening, dialing friends, fetching mail); `startHeadlessNode` calls it. */
+  start(): Promise<void>;
   contactLink(): Promise<string>;
   stop(): Promise<void>;
 }
 
-export interface BotHandlers {
-  /** Return true to accept. Default: leave the request pending. */
-  onFriendRequest?(contact: Contact, node: HeadlessNode): boolean | Promise<boolean>;
-  onFriend?(contact: Contact, node: HeadlessNode): void | Promise<void>;
-  onMessage?(message: ChatMessage, node: HeadlessNode): void | Promise<void>;
+/** The holder limits of the gateway's mailbox store (docs/protocol.md §5.6), as the gateway reports them. */
+export interface GatewayMailboxLimits {
+  ttlDays: number;
+  maxEnvelopes: number;
+  maxBytes: number;
+  /** Deposit tokens one friend's account may mint per day (§5.4). */
+  issuePerDay: number;
 }
 
-function readGateway(dataDir: string): { url: string; origin: string; token: string } {
-  const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
-  const { uiPort } = JSON.parse(readFileSync(join(dataDir, 'gateway.json'), 'utf8')) as { uiPort: number };
-  return { url: `ws://127.0.0.1:${uiPort}/local`, origin: `http://127.0.0.1:${uiPort}`, token };
+export interface GatewayInfo {
+  uiPort: number;
+  /** Absent when the gateway is older than the field (or wrote something else there). */
+  mailbox?: GatewayMailboxLimits;
 }
 
-export async function startHeadlessNode(opts: HeadlessOptions, bot: BotHandlers = {}): Promise<HeadlessNode> {
+function readGateway(dataDir: string): { url: string; origin: string; token: string; info: GatewayInfo } {
+  let token: string;
+  let info: GatewayInfo;
+  try {
+    token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+    info = JSON.parse(readFileSync(join(dataDir, 'gateway.json'), 'utf8')) as GatewayInfo;
+  } catch (cause) {
+    throw new ChattorError('E_STATE', `no gateway has run with data directory ${dataDir}`, { cause });
+  }
+  if (!Number.isInteger(info.uiPort) || info.uiPort < 1 || info.uiPort > 65535)
+    throw new ChattorError('E_STATE', `${join(dataDir, 'gateway.json')}: uiPort is not a port`);
+  const { uiPort } = info;
+  const m = info.mailbox;
+  const counts = m && [m.ttlDays, m.maxEnvelopes, m.maxBytes, m.issuePerDay];
+  const mailbox = counts?.every((n) => Number.isSafeInteger(n) && n > 0) ? m : undefined;
+  return {
+    url: `ws://127.0.0.1:${uiPort}/local`,
+    origin: `http://127.0.0.1:${uiPort}`,
+    token,
+    info: { uiPort, ...(mailbox ? { mailbox } : {}) },
+  };
+}
+
+/** Opens a headless node and starts its engine. */
+export async function startHeadlessNode(opts: HeadlessOptions): Promise<HeadlessNode> {
+  const node = await openHeadlessNode(opts);
+  try {
+    await node.start();
+  } catch (e) {
+    await node.stop().catch(() => undefined);
+    throw e;
+  }
+  return node;
+}
+
+/**
+ * Opens a headless node beside the gateway of `opts.dataDir` (creating the identity on first use)
+ * without starting its engine, so that a caller can subscribe to every event first (headless/bot.ts).
+ */
+export async function openHeadlessNode(opts: HeadlessOptions): Promise<HeadlessNode> {
   const gw = readGateway(opts.dataDir);
   const storage = new SqliteStorage(opts.storagePath ?? join(opts.dataDir, 'headless.db'));
   const client = new GatewayClient({
@@ -86,32 +125,33 @@ export async function startHeadlessNode(opts: HeadlessOptions, bot: BotHandlers 
     files,
     ...(opts.social ? { social: opts.social } : {}),
   });
-  if (!(await engine.hasIdentity())) await engine.createIdentity(opts.displayName);
+  try {
+    if (!(await engine.hasIdentity())) await engine.createIdentity(opts.displayName);
+  } catch (e) {
+    client.stop();
+    storage.close();
+    throw e;
+  }
 
-  const node: HeadlessNode = {
+  let started = false;
+  let stopped = false;
+  return {
     engine,
     storage,
     files,
+    gateway: gw.info,
+    async start() {
+      if (started) return;
+      started = true;
+      await engine.start();
+    },
     contactLink: () => waitForContactLink(engine),
     async stop() {
-      off();
-      await engine.stop();
+      if (stopped) return;
+      stopped = true;
+      if (started) await engine.stop();
       client.stop();
       storage.close();
     },
   };
-  const handle = async (e: EngineEvent) => {
-    if (e.t === 'ContactChanged' && e.contact.state === 'incoming-request' && bot.onFriendRequest) {
-      if (await bot.onFriendRequest(e.contact, node)) await engine.acceptFriendRequest(e.contact.id);
-    } else if (e.t === 'ContactChanged' && e.contact.state === 'friend') {
-      await bot.onFriend?.(e.contact, node);
-    } else if (e.t === 'MessageAdded' && e.message.direction === 'in') {
-      await bot.onMessage?.(e.message, node);
-    }
-  };
-  const off = engine.on((e: EngineEvent) => {
-    handle(e).catch((err: unknown) => opts.onError?.(err));
-  });
-  await engine.start();
-  return node;
 }

@@ -25,10 +25,16 @@ function newest(dir) {
 }
 
 sh('bash', ['scripts/setup-system.sh']);
-const sources = Math.max(newest('web'), newest('shared'), newest('gateway'), newest('static'));
+const sources = Math.max(
+  newest('web'),
+  newest('shared'),
+  newest('gateway'),
+  newest('headless'),
+  newest('static'),
+);
 const built = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
 if (built('build/index.html') < sources) sh('npm', ['run', '--silent', 'build:web']);
-if (built('dist/gateway.mjs') < sources || built('dist/cli.mjs') < sources)
+if (['dist/gateway.mjs', 'dist/cli.mjs', 'dist/headless.mjs'].some((f) => built(f) < sources))
   sh('npm', ['run', '--silent', 'build:gateway']);
 
 const child = spawn(process.execPath, ['dist/cli.mjs', demo ? 'demo' : 'start', ...rest], {

@@ -1,6 +1,7 @@
 // The demo a newcomer meets (issue: identity and chat, Demo): `chattor demo` starts a private Tor
-// network, alice's gateway and the headless sample peers bob and carol; alice befriends bob from the
-// browser, bob accepts by himself, greets her and echoes her message.
+// network, alice's gateway and the headless sample peers bob and carol, echo bots (headless/bots/
+// echo.ts); alice befriends bob from the browser (Chromium), bob accepts by himself, greets her, echoes
+// her message and answers /help — a browser user and a headless bot become friends and chat.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ test.afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('a newcomer befriends the demo peer bob and chats with him', async ({ page }) => {
+test('a newcomer befriends the demo’s echo bot bob and chats with him', async ({ page }) => {
   dataDir = mkdtempSync(join(tmpdir(), 'chattor-demo-e2e-'));
   demo = spawn(process.execPath, ['dist/cli.mjs', 'demo', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,7 +68,11 @@ test('a newcomer befriends the demo peer bob and chats with him', async ({ page 
     timeout: 120_000,
   });
   await chat.send('hello bob');
-  await expect(page.getByTestId('message-item').filter({ hasText: 'bob got your message' })).toBeVisible({
+  await expect(chat.message('bob got your message: “hello bob”', 'in')).toBeVisible({ timeout: 120_000 });
+  await chat.send('/help');
+  await expect(page.getByTestId('message-item').filter({ hasText: '/ping — answers “pong”' })).toBeVisible({
     timeout: 120_000,
   });
+  // bob read both (read receipts are on in a new identity).
+  await expect(chat.message('/help', 'out')).toHaveAttribute('data-state', 'read', { timeout: 120_000 });
 });
