@@ -8,6 +8,7 @@ import { benchChatRtt } from './chat-rtt.js';
 import { benchFiles } from './files.js';
 import { benchMailCatchup } from './mail-catchup.js';
 import { benchMailHolder } from './mail-holder.js';
+import { benchPwa } from './pwa.js';
 import { benchRatchetChromium } from './ratchet-chromium.js';
 import { Report } from './report.js';
 import { benchSocial } from './social.js';
@@ -22,12 +23,13 @@ const BENCHES = [
   'files',
   'social',
   'zk',
+  'pwa',
 ] as const;
 type Bench = (typeof BENCHES)[number];
 /** Short names for groups. */
 const GROUPS: Record<string, Bench[]> = { mail: ['mail-catchup', 'mail-holder'] };
 /** Benchmarks that need the private Tor network. */
-const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files', 'social'];
+const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files', 'social', 'pwa'];
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = new Set<Bench>(
@@ -59,6 +61,7 @@ try {
   if (only.has('files')) await benchFiles(report, tor());
   if (only.has('social')) await benchSocial(report, tor());
   if (only.has('zk')) await benchZk(report);
+  if (only.has('pwa')) await benchPwa(report, tor());
 } finally {
   report.write();
   await net?.stop();
