@@ -1,15 +1,18 @@
 // Canary (security rule: the gateway never holds plaintext or identity keys): a full conversation with
 // unique markers between two headless clients, each behind its own real gateway on the private Tor
-// network; then each gateway's whole process memory, a V8 heap snapshot, its log and its data directory
-// contain no marker and no private key byte string.
+// network, and the social network on top (a profile, a post, a comment: docs/protocol.md §7); then each
+// gateway's whole process memory, a V8 heap snapshot, its log and its data directory contain no marker,
+// no private key byte string and no audience key.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeIdentitySecrets } from '../../shared/crypto/identity.js';
+import { fromBase64Url } from '../../shared/util/bytes.js';
 import type { ChatMessage } from '../../shared/protocol/api.js';
 import { startHeadlessNode } from '../../headless/node.js';
+import { MemoryStorage } from '../../shared/protocol/memory-storage.js';
 import type { HeadlessNode } from '../../headless/node.js';
 import { startTestGateway } from '../support/gateways.js';
 import { befriend, until } from '../support/headless.js';
@@ -37,6 +40,7 @@ beforeAll(async () => {
         dataDir: g.dataDir,
         displayName: g.name,
         storagePath: join(work, `${g.name}-client`, 'engine.db'),
+        social: new MemoryStorage(),
       }),
     ),
   );
@@ -51,9 +55,9 @@ afterAll(async () => {
 describe('canary: the gateway never holds plaintext or keys', () => {
   it('after a full conversation, no marker and no key is in any gateway', async () => {
     const [alice, bob] = nodes as [HeadlessNode, HeadlessNode];
-    const markers = Array.from({ length: 6 }, () => `CANARY-${randomBytes(12).toString('hex')}`);
+    const markers = Array.from({ length: 9 }, () => `CANARY-${randomBytes(12).toString('hex')}`);
     const [req, incoming] = await befriend(alice, bob, `note ${markers[0]}`);
-    for (let i = 1; i < markers.length; i++) {
+    for (let i = 1; i < 6; i++) {
       const [from, toId] = i % 2 ? [alice, req.id] : [bob, incoming.id];
       await from.engine.sendMessage(toId, `message ${i}: ${markers[i]}`);
     }
@@ -65,6 +69,17 @@ describe('canary: the gateway never holds plaintext or keys', () => {
       return a.length === 5 && b.length === 5 && delivered(a) && delivered(b) ? true : undefined;
     }, 'all messages delivered');
 
+    // Social: alice's profile and post reach bob; bob's comment goes to alice, who relays it back.
+    await alice.engine.setProfile({ name: 'alice', bio: `bio ${markers[6]}` });
+    const post = await alice.engine.publishPost({ text: `post ${markers[7]}` });
+    await until(async () => ((await bob.engine.getPost(post.key)) ? true : undefined), 'post at bob');
+    await bob.engine.comment(post.key, `comment ${markers[8]}`);
+    await until(
+      async () => ((await alice.engine.getPost(post.key))?.comments.length === 1 ? true : undefined),
+      'comment at alice',
+    );
+    expect((await bob.engine.getProfile(incoming.id))?.bio).toBe(`bio ${markers[6]}`);
+
     const needles: Buffer[] = [];
     for (const m of markers) needles.push(...needleForms(m));
     for (const n of nodes) {
@@ -72,6 +87,11 @@ describe('canary: the gateway never holds plaintext or keys', () => {
       for (const k of [secrets.signingSeed, secrets.dhPrivate, secrets.deviceSeed])
         needles.push(...needleForms(k));
     }
+    // The audience keys of alice's friends audience (§7.1), as she keeps them.
+    const audiences =
+      (await alice.storage.getMeta<{ epochs: { key: string }[] }[]>('social:audiences')) ?? [];
+    expect(audiences.length, 'alice has audiences').toBeGreaterThan(0);
+    for (const a of audiences) for (const e of a.epochs) needles.push(...needleForms(fromBase64Url(e.key)));
 
     for (const g of gw) {
       const pid = g.child.child.pid!;

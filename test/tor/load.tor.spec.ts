@@ -1,0 +1,126 @@
+// Load (issue: hardening §4): 200 concurrent peer links to one gateway's contact onion over the private
+// Tor network, and a flood of deposits with forged tokens from all of them at once. The limits hold
+// (every deposit refused, nothing stored, the per-link rates answer RATE_LIMITED or MBX_ERROR), an
+// honest peer's link keeps carrying frames both ways, and the gateway's memory stays bounded.
+import { readFileSync } from 'node:fs';
+import { SocksProxyAgent } from 'socks-proxy-agent';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import WebSocket from 'ws';
+import { KEY_ID_BYTES, MID_BYTES, TOKEN_BYTES, encodeDeposit } from '../../shared/wire/mailbox.js';
+import { FrameKind, decodeFrame, encodeFrame } from '../../shared/wire/frame.js';
+import { LocalClient } from '../support/local-client.js';
+import { startTestGateway, type TestGateway } from '../support/gateways.js';
+
+const LINKS = 200;
+const lines = () => inject('testnet').clientTorrcLines;
+let a: TestGateway;
+let b: TestGateway;
+let ca: LocalClient;
+let cb: LocalClient;
+const evil: WebSocket[] = [];
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startTestGateway('load-a', lines()), startTestGateway('load-b', lines())]);
+  ca = await LocalClient.connect(a.uiUrl, a.token);
+  cb = await LocalClient.connect(b.uiUrl, b.token);
+});
+
+afterAll(async () => {
+  for (const ws of evil) ws.terminate();
+  ca?.close();
+  cb?.close();
+  await Promise.allSettled([a?.dispose(), b?.dispose()]);
+});
+
+describe('load on one gateway', () => {
+  it('200 peer links and a deposit flood: limits hold, an honest link keeps working, memory bounded', async () => {
+    // The honest peer: b's gateway dials a's contact onion.
+    const from = ca.events.length;
+    const done = await cb.command('DialPeer', { onion: a.contactOnion });
+    const honestB = done.link as number;
+    await cb.waitForEvent((e) => e.t === 'PeerConnected' && e.link === honestB, 120_000);
+    const inA = await ca.waitForEvent((e) => e.t === 'PeerConnected' && e.direction === 'in', 60_000, from);
+    const honestA = inA.link as number;
+    const rssBefore = rssBytes(a.child.child.pid!);
+
+    // 200 links through b's tor (one SOCKS credential: the streams share a rendezvous circuit).
+    const agent = new SocksProxyAgent(`socks5h://127.0.0.1:${b.socksPort}`);
+    const opened = await Promise.allSettled(
+      Array.from(
+        { length: LINKS },
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const ws = new WebSocket(`ws://${a.contactOnion}.onion/peer`, ['chattor.peer.v1'], { agent });
+            evil.push(ws);
+            ws.once('open', () => resolve(ws));
+            ws.once('error', reject);
+          }),
+      ),
+    );
+    const open = opened.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    expect(open.length).toBe(LINKS);
+
+    // Every link floods deposits with forged tokens (a well-formed body, 1 KiB envelope bucket).
+    const replies = { mbxError: 0, error: 0, other: 0 };
+    for (const ws of open)
+      ws.on('message', (d: Buffer) => {
+        const f = decodeFrame(new Uint8Array(d));
+        if (f.kind === FrameKind.MBX_ERROR) replies.mbxError++;
+        else if (f.kind === FrameKind.ERROR) replies.error++;
+        else replies.other++;
+      });
+    const deposit = (i: number) =>
+      encodeFrame({
+        kind: FrameKind.DEPOSIT,
+        stream: i,
+        body: encodeDeposit({
+          keyId: new Uint8Array(KEY_ID_BYTES).fill(1),
+          token: new Uint8Array(TOKEN_BYTES).fill(i & 0xff),
+          mid: new Uint8Array(MID_BYTES).fill(2),
+          envelope: new Uint8Array(1024).fill(3),
+        }),
+      });
+    const PER_LINK = 50;
+    for (let k = 0; k < PER_LINK; k++) for (const ws of open) ws.send(deposit(k));
+
+    // Meanwhile the honest link carries frames both ways.
+    const gotA: Uint8Array[] = [];
+    const gotB: Uint8Array[] = [];
+    const offA = ca.onFrame((l, f) => l === honestA && gotA.push(f));
+    const offB = cb.onFrame((l, f) => l === honestB && gotB.push(f));
+    for (let i = 0; i < 20; i++) {
+      cb.sendFrame(honestB, encodeFrame({ kind: FrameKind.DATA, stream: 1, body: Uint8Array.of(i) }));
+      ca.sendFrame(honestA, encodeFrame({ kind: FrameKind.DATA, stream: 1, body: Uint8Array.of(100 + i) }));
+    }
+    await waitFor(() => gotA.length === 20 && gotB.length === 20, 120_000, 'honest frames during the flood');
+    offA();
+    offB();
+    expect(gotA.map((f) => decodeFrame(f).body[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(gotB.map((f) => decodeFrame(f).body[0])).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+
+    // Every deposit was answered with a refusal; none was stored.
+    await waitFor(
+      () => replies.mbxError + replies.error >= LINKS * PER_LINK,
+      180_000,
+      `refusals for ${LINKS * PER_LINK} deposits`,
+    );
+    expect(replies.other).toBe(0);
+    const stats = await ca.command('GetMailboxStats');
+    expect((stats.stats as { envelopes: number }).envelopes).toBe(0);
+    const rssAfter = rssBytes(a.child.child.pid!);
+    expect(rssAfter - rssBefore, 'gateway RSS growth under load').toBeLessThan(200 * 2 ** 20);
+  });
+});
