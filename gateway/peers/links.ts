@@ -16,7 +16,12 @@ import {
   peerErrorFor,
 } from '../../shared/wire/frame.js';
 import type { Frame, MailboxRequestKind } from '../../shared/wire/frame.js';
-import { MAILBOX_RATE, MbxErrorCode, encodeMbxErrorFrame } from '../../shared/wire/mailbox.js';
+import {
+  MAILBOX_RATE,
+  MAILBOX_RATE_TOTAL,
+  MbxErrorCode,
+  encodeMbxErrorFrame,
+} from '../../shared/wire/mailbox.js';
 import { ChattorError } from '../../shared/util/errors.js';
 import type { Logger } from '../log.js';
 import { wsBytes } from '../ws-bytes.js';
@@ -111,9 +116,12 @@ export class LinkManager {
   private readonly dialQueue: Link[] = [];
   private stopped = false;
   private readonly now: () => number;
+  /** Mailbox requests of all links together (§5.6). */
+  private readonly mailboxTotal: TokenBucket;
 
   constructor(private readonly deps: LinkManagerDeps) {
     this.now = deps.now ?? Date.now;
+    this.mailboxTotal = new TokenBucket(MAILBOX_RATE_TOTAL.perSecond, MAILBOX_RATE_TOTAL.burst, this.now);
   }
 
   list(): LinkInfo[] {
@@ -355,7 +363,7 @@ export class LinkManager {
       this.reply(link, ws, PeerErrorCode.UNSUPPORTED_KIND, 'this node holds no mail');
       return;
     }
-    if (!link.mailbox.take(1)) {
+    if (!link.mailbox.take(1) || !this.mailboxTotal.take(1)) {
       const t = this.now();
       if (t - link.lastMailboxRateError >= 1000) {
         link.lastMailboxRateError = t;

@@ -51,6 +51,12 @@ export const MAX_BYTES = 2 * 1024 * 1024 * 1024;
 export const ISSUE_PER_DAY = 8192;
 export const TTL_DAYS = 14;
 export const MAILBOX_RATE = { perSecond: 200, burst: 1000 } as const;
+/**
+ * All links together (§5.6): checking a deposit token costs ~1–2 ms of CPU, so without a total a few
+ * hundred hostile links within their own limits could keep the gateway's one thread busy and slow the
+ * frames of every honest link. Past it requests are refused at once, for the cost of a frame header.
+ */
+export const MAILBOX_RATE_TOTAL = { perSecond: 200, burst: 1000 } as const;
 
 export const MbxErrorCode = {
   MALFORMED: 1,

@@ -9,6 +9,7 @@ import { benchFiles } from './files.js';
 import { benchMailCatchup } from './mail-catchup.js';
 import { benchMailHolder } from './mail-holder.js';
 import { benchPwa } from './pwa.js';
+import { benchGatewayLoad } from './gateway-load.js';
 import { benchRatchetChromium } from './ratchet-chromium.js';
 import { Report } from './report.js';
 import { benchSocial } from './social.js';
@@ -24,12 +25,13 @@ const BENCHES = [
   'social',
   'zk',
   'pwa',
+  'gateway-load',
 ] as const;
 type Bench = (typeof BENCHES)[number];
 /** Short names for groups. */
 const GROUPS: Record<string, Bench[]> = { mail: ['mail-catchup', 'mail-holder'] };
 /** Benchmarks that need the private Tor network. */
-const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files', 'social', 'pwa'];
+const ON_TOR: Bench[] = ['backbone', 'chat', 'mail-holder', 'files', 'social', 'pwa', 'gateway-load'];
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = new Set<Bench>(
@@ -62,6 +64,7 @@ try {
   if (only.has('social')) await benchSocial(report, tor());
   if (only.has('zk')) await benchZk(report);
   if (only.has('pwa')) await benchPwa(report, tor());
+  if (only.has('gateway-load')) await benchGatewayLoad(report, tor());
 } finally {
   report.write();
   await net?.stop();
