@@ -13,6 +13,7 @@ class FakeControl {
   confs: Record<string, string | number | null>[] = [];
   info: Record<string, string> = { 'traffic/read': '0', 'traffic/written': '0' };
   refuse = false;
+  closed = false;
   setConf(kv: Record<string, string | number | null>): Promise<void> {
     if (this.refuse && kv['ORPort'] !== null) return Promise.reject(new Error('552 Could not bind'));
     this.confs.push(kv);
@@ -71,6 +72,15 @@ describe('RelayManager', () => {
     expect(control.confs.at(-1)).toEqual(relayOffConf());
     expect(control.confs.at(-1)).toMatchObject({ ClientOnly: 1, ORPort: null, Nickname: null });
     expect(changes()).toBe(2);
+    relay.close();
+  });
+
+  it('leaves a fresh tor alone while relay mode is off (an attached tor keeps its own configuration)', async () => {
+    const { control, relay } = await setup();
+    await relay.apply();
+    expect(control.confs).toEqual([]);
+    await relay.set({ ...on, enabled: false });
+    expect(control.confs).toEqual([relayOffConf()]);
     relay.close();
   });
 

@@ -83,6 +83,8 @@ export class RelayManager {
   #state: RelayState = 'off';
   #error: string | null = null;
   #since: number | null = null;
+  /** Whether this gateway set relay options on the tor it talks to now (reset when tor restarts). */
+  #applied = false;
   /** The last traffic/read + traffic/written seen, to count only what was added since. */
   #lastTotal: number | null = null;
   #busy: Promise<unknown> = Promise.resolve();
@@ -139,7 +141,7 @@ export class RelayManager {
       this.#settings = next;
       await this.#save();
       this.#error = null;
-      await this.#applyNow();
+      await this.#applyNow({ force: true });
     });
     this.#deps.changed();
     return this.status();
@@ -152,12 +154,17 @@ export class RelayManager {
   apply(): Promise<void> {
     return this.#serial(async () => {
       this.#lastTotal = null; // a new tor counts from zero
+      this.#applied = false; // and starts from the client-only torrc
       await this.#applyNow();
       this.#deps.changed();
     });
   }
 
-  async #applyNow(): Promise<void> {
+  /**
+   * Sets the relay options, or resets them. Resetting happens only where this gateway set them (or the
+   * user just switched off): an attached tor's own configuration is never touched while relay mode is off.
+   */
+  async #applyNow(opts: { force?: boolean } = {}): Promise<void> {
     const control = this.#deps.control();
     const capped = this.#capReached();
     const want: RelayState = !this.#settings.enabled ? 'off' : capped ? 'paused' : 'on';
@@ -170,18 +177,25 @@ export class RelayManager {
     try {
       if (want === 'on') {
         await control.setConf(relayOnConf(this.#settings, this.#deps.network));
+        this.#applied = true;
         if (this.#state !== 'on' || this.#since === null) this.#since = this.#now();
         this.#deps.log.info('relay mode on', { network: this.#deps.network });
       } else {
-        await control.setConf(relayOffConf());
+        if (this.#applied || opts.force) await control.setConf(relayOffConf());
+        this.#applied = false;
         this.#since = null;
         if (this.#state === 'on') this.#deps.log.info('relay mode off', { reason: want });
       }
       this.#state = want;
     } catch (e) {
+      this.#since = null;
+      if (control.closed) {
+        // tor went away meanwhile: apply() runs again when it is back.
+        this.#state = want;
+        return;
+      }
       // Tor refused (a port in use, an option it does not like): stay a client, say why.
       this.#error = errorMessage(e);
-      this.#since = null;
       this.#state = 'off';
       this.#deps.log.warn('relay settings refused by tor', { reason: this.#error });
       await control.setConf(relayOffConf()).catch(() => undefined);

@@ -1,11 +1,11 @@
 // Helpers for the tor test tier: the shared private network, node tors, a SOCKS5 dialer and an echo server.
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { type LogLevel, type Logger, createLogger } from '../../gateway/log.js';
-import { TorControl } from '../../gateway/tor/control.js';
+import type { TorControl } from '../../gateway/tor/control.js';
 import { TorSupervisor } from '../../gateway/tor/process.js';
 import type { TestnetInfo } from '../../gateway/tor/testnet.js';
 
@@ -17,6 +17,7 @@ declare module 'vitest' {
 
 export type { TestnetInfo };
 export { SocksError, dialOnion, socks5Connect } from '../support/socks.js';
+export { authorityControl, forgetRelay } from '../support/testnet-relays.js';
 
 export function testLogger(scope: string): Logger {
   return createLogger(scope, { level: (process.env['CHATTOR_LOG_LEVEL'] as LogLevel | undefined) ?? 'warn' });
@@ -127,36 +128,4 @@ export async function watchHsDesc(control: TorControl): Promise<{
             });
           }),
   };
-}
-
-/** A control connection to authority `i` of the network (cookie auth). */
-export function authorityControl(info: TestnetInfo, i = 0): Promise<TorControl> {
-  const a = info.authorities[i]!;
-  return TorControl.connect({
-    port: a.controlPort,
-    cookieFile: join(a.dataDir, 'control_auth_cookie'),
-    log: testLogger(`auth${i}`),
-  });
-}
-
-/**
- * Makes every authority drop a relay that has gone: `!reject <fingerprint>` in its approved-routers file,
- * then SIGNAL RELOAD. On the public network authorities notice a relay is gone by testing its ORPort;
- * the private network's authorities never do (TestingTorNetwork implies AssumeReachable 1: "everybody
- * is up unless they say they are down"), so without this a relay that left would stay listed as a
- * Running Guard and HSDir, and later specs' tors would keep trying it.
- */
-export async function forgetRelay(info: TestnetInfo, fingerprint: string): Promise<void> {
-  if (!/^[0-9A-F]{40}$/.test(fingerprint)) throw new Error('fingerprint must be 40 upper-case hex digits');
-  await Promise.all(
-    info.authorities.map(async (a, i) => {
-      await appendFile(join(a.dataDir, 'approved-routers'), `!reject ${fingerprint}\n`);
-      const c = await authorityControl(info, i);
-      try {
-        await c.signal('RELOAD');
-      } finally {
-        await c.close();
-      }
-    }),
-  );
 }

@@ -72,3 +72,19 @@ export function formatUptime(since: number, now = Date.now()): string {
   if (h > 0) return `${h} h ${m} min`;
   return `${m} min`;
 }
+
+const FIELD_WORDS: [RegExp, string][] = [
+  [/^orPort\b/, 'Port'],
+  [/^rateKiB\b/, 'Average (KB/s)'],
+  [/^burstKiB\b/, 'Peaks (KB/s)'],
+  [/^monthlyCapGiB\b/, 'Monthly cap (GB)'],
+  [/^nickname\b/, 'Nickname'],
+  [/^contact\b/, 'Contact'],
+];
+
+/** A settings check's message with the form's words for the field ("rateKiB must…" → "Average (KB/s) must…"). */
+export function plainSettingsError(message: string): string {
+  for (const [re, words] of FIELD_WORDS)
+    if (re.test(message)) return message.replace(re, words).replace(/rateKiB/, 'the average');
+  return message;
+}

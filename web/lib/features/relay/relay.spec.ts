@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RELAY_SETTINGS } from '../../../../shared/wire/relay-settings';
 import { parseCommandResult, parseServerMessage, type RelayStatus } from '$lib/transport/local-protocol';
-import { formatUptime, relayHeadline } from './format';
+import { formatUptime, plainSettingsError, relayHeadline } from './format';
 
 const on: RelayStatus = {
   settings: { ...DEFAULT_RELAY_SETTINGS, enabled: true },
@@ -74,5 +74,15 @@ describe('relayHeadline', () => {
     expect(formatUptime(0, (5 * 60 + 10) * 60_000)).toBe('5 h 10 min');
     expect(formatUptime(0, (2 * 1440 + 3 * 60) * 60_000)).toBe('2 d 3 h');
     expect(formatUptime(10_000, 0)).toBe('0 min');
+  });
+
+  it('names form fields in the words the form uses', () => {
+    expect(plainSettingsError('burstKiB must be at least rateKiB')).toBe(
+      'Peaks (KB/s) must be at least the average',
+    );
+    expect(plainSettingsError('nickname must be 1–19 letters or digits')).toBe(
+      'Nickname must be 1–19 letters or digits',
+    );
+    expect(plainSettingsError('something else')).toBe('something else');
   });
 });
