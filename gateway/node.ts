@@ -14,12 +14,14 @@ import type { MailboxLimits } from './mailbox/store.js';
 import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 import { OnionManager } from './onions.js';
+import { RelayManager } from './relay.js';
 import { LinkManager } from './peers/links.js';
 import { startPeerListener } from './peers/listener.js';
 import { startLocalServer } from './server.js';
 import type { TorControl } from './tor/control.js';
 import { loadOrCreateOnionKey } from './tor/onion-key.js';
 import { TorSupervisor } from './tor/process.js';
+import { relayNetworkOf } from './tor/relay-config.js';
 
 export const VERSION = '0.1.0';
 
@@ -66,6 +68,7 @@ export interface ChattorNode {
   links: LinkManager;
   /** null if the store could not be opened (the node runs on, holding no mail). */
   mailbox: MailboxStore | null;
+  relay: RelayManager;
   whenReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -186,11 +189,26 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     },
   });
 
+  // Relay mode (§2.3): stored settings, applied once tor is up and again after every restart.
+  const relay = await RelayManager.open({
+    dataDir: cfg.dataDir,
+    network: cfg.tor.mode === 'spawn' ? relayNetworkOf(cfg.tor.extraTorrc) : 'public',
+    control: torControl,
+    log: log.child('relay'),
+    changed: () => {
+      relay
+        .status()
+        .then((r) => hub?.broadcast({ t: 'RelayChanged', relay: r }))
+        .catch(() => undefined);
+    },
+  });
+
   hub = new LocalHub({
     links,
     status,
     rotateHandle: () => onions.rotateHandle(),
     mailbox,
+    relay,
     log: log.child('local'),
   });
   const guard: GuardConfig = { port: cfg.uiPort, token };
@@ -224,6 +242,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     if (!control || control === publishedOn || tor?.state !== 'ready') return;
     publishedOn = control;
     hub?.broadcast({ t: 'TorBootstrapped' });
+    void relay.apply();
     ready = onions.publishAll().catch((e: unknown) => {
       publishedOn = null;
       log.error('publishing onions failed', { reason: errorMessage(e) });
@@ -255,6 +274,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     onions,
     links,
     mailbox,
+    relay,
     async whenReady(timeoutMs = 120_000) {
       await tor.whenBootstrapped(timeoutMs);
       publishIfNeeded();
@@ -268,6 +288,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     async stop() {
       if (rotateTimer) clearInterval(rotateTimer);
       clearInterval(sweepTimer);
+      relay.close();
       links.closeAll();
       hub?.closeAll();
       await Promise.allSettled([contactListener.close(), handleListener.close(), server.close()]);

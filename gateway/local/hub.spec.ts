@@ -6,8 +6,10 @@ import { parseOkey } from '../../shared/mailbox/tokens.js';
 import { fromBase64Url, toHex } from '../../shared/util/bytes.js';
 import { memoryLogger } from '../log.js';
 import { MailboxStore } from '../mailbox/store.js';
+import { RelayManager } from '../relay.js';
+import { DEFAULT_RELAY_SETTINGS } from '../tor/relay-config.js';
 import { rand, tempDir } from '../mailbox/testing.js';
-import type { HubDeps, HubMailbox } from './hub.js';
+import type { HubDeps, HubMailbox, HubRelay } from './hub.js';
 import { LocalHub } from './hub.js';
 
 class FakeSocket extends EventEmitter {
@@ -28,7 +30,7 @@ afterEach(() => {
   cleanup = [];
 });
 
-function setup(mailbox: HubMailbox | null) {
+function setup(mailbox: HubMailbox | null, relay?: HubRelay) {
   const dials: [string, { isolated?: boolean } | undefined][] = [];
   const deps: HubDeps = {
     links: {
@@ -42,6 +44,7 @@ function setup(mailbox: HubMailbox | null) {
     status: () => ({}),
     rotateHandle: () => Promise.resolve('x'),
     mailbox,
+    ...(relay ? { relay } : {}),
     log: memoryLogger(),
   };
   const hub = new LocalHub(deps);
@@ -119,5 +122,46 @@ describe('local hub', () => {
       [onion, { isolated: false }],
       [onion, { isolated: true }],
     ]);
+  });
+
+  it('gets and sets relay mode, refusing bad settings with E_BAD_INPUT', async () => {
+    const tmp = tempDir();
+    const relay = await RelayManager.open({
+      dataDir: tmp.dir,
+      network: 'public',
+      control: () => null,
+      log: memoryLogger(),
+      changed: () => undefined,
+    });
+    cleanup.push(() => {
+      relay.close();
+      tmp.remove();
+    });
+    const { command } = setup(null, relay);
+    expect(await command({ t: 'GetRelay' })).toMatchObject({
+      t: 'CommandDone',
+      relay: { state: 'off', settings: DEFAULT_RELAY_SETTINGS, network: 'public', torAvailable: false },
+    });
+    const settings = { ...DEFAULT_RELAY_SETTINGS, enabled: true, nickname: 'hubspec' };
+    expect(await command({ t: 'SetRelay', settings })).toMatchObject({
+      t: 'CommandDone',
+      relay: { state: 'on', settings },
+    });
+    for (const bad of [
+      undefined,
+      'on',
+      { ...settings, nickname: 'x'.repeat(20) },
+      { ...settings, rateKiB: 1 },
+    ])
+      expect(await command({ t: 'SetRelay', settings: bad })).toMatchObject({
+        t: 'CommandFailed',
+        code: 'E_BAD_INPUT',
+      });
+    expect(relay.settings.nickname).toBe('hubspec');
+  });
+
+  it('fails relay commands with E_STATE when the hub has no relay', async () => {
+    const { command } = setup(null);
+    expect(await command({ t: 'GetRelay' })).toMatchObject({ t: 'CommandFailed', code: 'E_STATE' });
   });
 });

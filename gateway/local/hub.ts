@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { wsBytes } from '../ws-bytes.js';
 import { errorMessage } from '../log.js';
 import type { LinkInfo } from '../peers/links.js';
+import type { RelayStatus } from '../relay.js';
 import { BULK_HIGH_WATER } from '../peers/limits.js';
 
 export interface HubLinks {
@@ -26,12 +27,20 @@ export interface HubMailbox {
   stats(): { accounts: number; envelopes: number; bytes: number; oldestAt: number | null };
 }
 
+/** Relay mode (§2.3), as RelayManager offers it. */
+export interface HubRelay {
+  status(): Promise<RelayStatus>;
+  set(settings: unknown): Promise<RelayStatus>;
+}
+
 export interface HubDeps {
   links: HubLinks;
   status: () => unknown;
   rotateHandle: () => Promise<string>;
   /** null when the mailbox store could not be opened: its commands fail with E_MAILBOX. */
   mailbox?: HubMailbox | null;
+  /** Absent in hub-only tests: its commands fail with E_STATE. */
+  relay?: HubRelay;
   log: Logger;
 }
 
@@ -49,7 +58,8 @@ export type GatewayEvent =
   | { t: 'OnionPublished'; kind: 'contact' | 'handle' | 'home'; onion: string; previous?: string }
   | ({ t: 'PeerConnected' } & Omit<LinkInfo, 'open'>)
   | { t: 'PeerClosed'; link: number; reason: string; willRetry: boolean }
-  | { t: 'LinkError'; link: number; code: string; message: string };
+  | { t: 'LinkError'; link: number; code: string; message: string }
+  | { t: 'RelayChanged'; relay: RelayStatus };
 
 const MAX_COMMAND_BYTES = 16 * 1024;
 
@@ -140,6 +150,11 @@ export class LocalHub {
     return this.deps.mailbox;
   }
 
+  private relay(): HubRelay {
+    if (!this.deps.relay) throw new ChattorError('E_STATE', 'relay mode is not available');
+    return this.deps.relay;
+  }
+
   private async run(c: Record<string, unknown>): Promise<object> {
     switch (c.t) {
       case 'GetStatus':
@@ -165,6 +180,10 @@ export class LocalHub {
         return {};
       case 'GetMailboxStats':
         return { stats: this.mailbox().stats() };
+      case 'GetRelay':
+        return { relay: await this.relay().status() };
+      case 'SetRelay':
+        return { relay: await this.relay().set(c.settings) };
       default:
         throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
     }

@@ -2,7 +2,7 @@
 // so that nothing a caller passes can add a second command or option to the line.
 import { ChattorError } from '../../shared/util/errors.js';
 import { redactText } from '../../shared/util/redact.js';
-import { type Reply, parseKeyValues } from './reply-parser.js';
+import { type Reply, parseKeyValues, quoteString } from './reply-parser.js';
 
 export type OnionFlag = 'DiscardPK' | 'Detach' | 'V3Auth';
 
@@ -27,6 +27,16 @@ const KEYWORD = /^[A-Za-z0-9_/.:-]+$/;
 export function checkWord(value: string, field: string): string {
   if (!KEYWORD.test(value)) throw new ChattorError('E_BAD_INPUT', `${field} has invalid characters`);
   return value;
+}
+
+/** `SETCONF k="v" …` (control-spec §3.1); a null value resets the option to its default. */
+export function buildSetConf(kv: Record<string, string | number | null>): string {
+  const args = Object.entries(kv).map(([k, v]) => {
+    checkWord(k, 'config key');
+    return v === null ? k : `${k}=${quoteString(String(v))}`;
+  });
+  if (args.length === 0) throw new ChattorError('E_BAD_INPUT', 'setConf needs at least one option');
+  return `SETCONF ${args.join(' ')}`;
 }
 
 export function replyError(command: string, r: Reply): ChattorError {

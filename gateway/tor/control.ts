@@ -9,6 +9,7 @@ import {
   type AddOnionResult,
   SERVICE_ID,
   buildAddOnion,
+  buildSetConf,
   checkWord,
   parseAddOnionReply,
   replyError,
@@ -261,11 +262,7 @@ export class TorControl {
 
   /** `SETCONF`: a null value resets the option to its default. */
   async setConf(kv: Record<string, string | number | null>): Promise<void> {
-    const args = Object.entries(kv).map(([k, v]) => {
-      checkWord(k, 'config key');
-      return v === null ? k : `${k}=${quoteString(String(v))}`;
-    });
-    if (args.length) await this.command(`SETCONF ${args.join(' ')}`);
+    if (Object.keys(kv).length) await this.command(buildSetConf(kv));
   }
 
   async resetConf(keys: string[]): Promise<void> {

@@ -13,9 +13,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const log = createLogger('e2e', { level: 'warn' });
   let net: Testnet | undefined;
   const dir = process.env.CHATTOR_TESTNET_DIR;
-  const lines = dir
-    ? loadTestnet(dir).clientTorrcLines
-    : (net = await startTestnet({ log })).info.clientTorrcLines;
+  const info = dir ? loadTestnet(dir) : (net = await startTestnet({ log })).info;
+  const lines = info.clientTorrcLines;
   const gateways: TestGateway[] = [];
   const teardown = async () => {
     await Promise.allSettled(gateways.map((g) => g.dispose()));
@@ -29,6 +28,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   // Specs that must stop and restart a gateway start their own on the same network.
   process.env.CHATTOR_E2E_TORRC_LINES = JSON.stringify(lines);
+  // Specs that add a relay to the network must make its authorities drop it again (relay.e2e.ts).
+  process.env.CHATTOR_E2E_TESTNET = JSON.stringify(info);
   process.env.CHATTOR_E2E_NODES = JSON.stringify(
     gateways.map((g) => ({
       name: g.name,

@@ -17,6 +17,7 @@ declare module 'vitest' {
 
 export type { TestnetInfo };
 export { SocksError, dialOnion, socks5Connect } from '../support/socks.js';
+export { authorityControl, forgetRelay } from '../support/testnet-relays.js';
 
 export function testLogger(scope: string): Logger {
   return createLogger(scope, { level: (process.env['CHATTOR_LOG_LEVEL'] as LogLevel | undefined) ?? 'warn' });

@@ -23,6 +23,8 @@ export interface SettingsMap {
   holdForFriends: boolean;
   /** Accept file offers up to this many bytes without asking (EngineOptions.autoAcceptBytes, §6.4). */
   autoAcceptBytes: number;
+  /** The post-onboarding "run a Tor relay?" card (§2.3): set to pending when an identity is created. */
+  relayPrompt: 'pending' | 'dismissed';
 }
 export type SettingKey = keyof SettingsMap;
 

@@ -18,6 +18,8 @@ import {
   type LocalEventType,
   type LocalStatus,
   type MailboxStats,
+  type RelaySettings,
+  type RelayStatus,
 } from './local-protocol';
 
 /** The subset of the DOM WebSocket the client uses (tests pass a fake). */
@@ -239,6 +241,15 @@ export class GatewayClient {
   /** What this node's gateway holds for friends: counts and sizes only. */
   getMailboxStats(): Promise<MailboxStats> {
     return this.command('GetMailboxStats', {}).then((r) => r.stats);
+  }
+
+  /** Relay mode as the gateway runs it now (§2.3). */
+  getRelay(): Promise<RelayStatus> {
+    return this.command('GetRelay', {}).then((r) => r.relay);
+  }
+  /** Stores and applies relay settings; the gateway checks them again (E_BAD_INPUT). */
+  setRelay(settings: RelaySettings): Promise<RelayStatus> {
+    return this.command('SetRelay', { settings }).then((r) => r.relay);
   }
 
   // ── socket lifecycle ────────────────────────────────────────────────────────────────────────────

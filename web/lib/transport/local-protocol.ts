@@ -3,6 +3,10 @@
 // Every message from the gateway goes through `parseServerMessage` before anything reads it:
 // the validators build fresh objects with only the known fields, so nothing unchecked leaks through.
 
+import { type RelaySettings, parseRelaySettings } from '../../../shared/wire/relay-settings';
+
+export type { RelaySettings };
+
 export const LOCAL_SUBPROTOCOL = 'chattor.local.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'chattor.token.';
 export const LOCAL_PATH = '/local';
@@ -44,6 +48,30 @@ export interface LocalStatus {
   uiUrl: string;
 }
 
+// ── relay mode (§2.3) ─────────────────────────────────────────────────────────────────────────────
+
+export const RELAY_STATES = ['off', 'on', 'paused'] as const;
+export type RelayState = (typeof RELAY_STATES)[number];
+
+/** What the gateway says about relay mode; see gateway/relay.ts RelayStatus for each field. */
+export interface RelayStatus {
+  settings: RelaySettings;
+  network: 'public' | 'private';
+  state: RelayState;
+  error: string | null;
+  torAvailable: boolean;
+  fingerprint: string | null;
+  reachable: boolean;
+  descriptorAccepted: boolean;
+  inConsensus: boolean;
+  flags: string[];
+  trafficRead: number;
+  trafficWritten: number;
+  month: string;
+  monthBytes: number;
+  since: number | null;
+}
+
 // ── commands (browser → gateway) ──────────────────────────────────────────────────────────────────
 
 export interface GetStatusCommand {
@@ -81,7 +109,18 @@ export interface GetMailboxStatsCommand {
   t: 'GetMailboxStats';
   id: string;
 }
+export interface GetRelayCommand {
+  t: 'GetRelay';
+  id: string;
+}
+export interface SetRelayCommand {
+  t: 'SetRelay';
+  id: string;
+  settings: RelaySettings;
+}
 export type LocalCommand =
+  | GetRelayCommand
+  | SetRelayCommand
   | GetStatusCommand
   | DialPeerCommand
   | ClosePeerCommand
@@ -110,6 +149,8 @@ export interface CommandResultMap {
   OpenMailboxAccount: { okey: string };
   CloseMailboxAccount: Record<string, never>;
   GetMailboxStats: { stats: MailboxStats };
+  GetRelay: { relay: RelayStatus };
+  SetRelay: { relay: RelayStatus };
 }
 
 /** A command as the caller writes it; the client adds the `id`. */
@@ -149,7 +190,12 @@ export interface LinkErrorEvent {
   code: string;
   message: string;
 }
+export interface RelayChangedEvent {
+  t: 'RelayChanged';
+  relay: RelayStatus;
+}
 export type LocalEvent =
+  | RelayChangedEvent
   | StatusChangedEvent
   | TorBootstrappedEvent
   | OnionPublishedEvent
@@ -271,8 +317,55 @@ export function parseStatus(x: unknown): Parsed<LocalStatus> {
   return ok({ version: x.version, tor: tor.value, onions, links, uiUrl: x.uiUrl });
 }
 
+const FINGERPRINT_RE = /^[0-9A-F]{40}$/;
+const MONTH_RE = /^[0-9]{4}-[0-9]{2}$/;
+
+export function parseRelayStatus(x: unknown): Parsed<RelayStatus> {
+  if (!isObj(x)) return fail('relay: not an object');
+  let settings: RelaySettings;
+  try {
+    settings = parseRelaySettings(x.settings);
+  } catch (e) {
+    return fail(`relay.settings: ${(e as Error).message}`);
+  }
+  if (x.network !== 'public' && x.network !== 'private') return fail('relay.network');
+  if (!isOneOf(RELAY_STATES, x.state)) return fail('relay.state');
+  if (x.error !== null && !isText(x.error)) return fail('relay.error');
+  if (x.fingerprint !== null && !(typeof x.fingerprint === 'string' && FINGERPRINT_RE.test(x.fingerprint)))
+    return fail('relay.fingerprint');
+  for (const k of ['torAvailable', 'reachable', 'descriptorAccepted', 'inConsensus'] as const)
+    if (typeof x[k] !== 'boolean') return fail(`relay.${k}`);
+  if (!Array.isArray(x.flags) || x.flags.length > 32 || !x.flags.every((f) => isText(f) && f.length <= 32))
+    return fail('relay.flags');
+  for (const k of ['trafficRead', 'trafficWritten', 'monthBytes'] as const)
+    if (!isCount(x[k])) return fail(`relay.${k}`);
+  if (typeof x.month !== 'string' || !MONTH_RE.test(x.month)) return fail('relay.month');
+  if (x.since !== null && !isCount(x.since)) return fail('relay.since');
+  return ok({
+    settings,
+    network: x.network,
+    state: x.state,
+    error: x.error,
+    torAvailable: x.torAvailable as boolean,
+    fingerprint: x.fingerprint,
+    reachable: x.reachable as boolean,
+    descriptorAccepted: x.descriptorAccepted as boolean,
+    inConsensus: x.inConsensus as boolean,
+    flags: [...(x.flags as string[])],
+    trafficRead: x.trafficRead as number,
+    trafficWritten: x.trafficWritten as number,
+    month: x.month,
+    monthBytes: x.monthBytes as number,
+    since: x.since,
+  });
+}
+
 function parseEvent(x: Obj): Parsed<LocalEvent> | null {
   switch (x.t) {
+    case 'RelayChanged': {
+      const relay = parseRelayStatus(x.relay);
+      return relay.ok ? ok({ t: 'RelayChanged', relay: relay.value }) : fail(relay.reason);
+    }
     case 'StatusChanged': {
       const status = parseStatus(x.status);
       return status.ok ? ok({ t: 'StatusChanged', status: status.value }) : fail(status.reason);
@@ -363,6 +456,11 @@ export function parseCommandResult<T extends LocalCommandType>(
     case 'GetMailboxStats': {
       const stats = parseMailboxStats(result.stats);
       return (stats.ok ? ok({ stats: stats.value }) : fail(stats.reason)) as Parsed<CommandResultMap[T]>;
+    }
+    case 'GetRelay':
+    case 'SetRelay': {
+      const relay = parseRelayStatus(result.relay);
+      return (relay.ok ? ok({ relay: relay.value }) : fail(relay.reason)) as Parsed<CommandResultMap[T]>;
     }
     default:
       return fail(`unknown command ${String(t)}`);

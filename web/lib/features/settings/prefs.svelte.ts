@@ -15,14 +15,18 @@ export class Prefs {
   holdForFriends = $state(true);
   /** Accept file offers up to this size without asking (EngineOptions.autoAcceptBytes); 0: always ask. */
   autoAcceptBytes = $state(DEFAULT_AUTO_ACCEPT_BYTES);
+  /** The "run a Tor relay?" card: shown once after an identity is created, until dismissed. */
+  relayPrompt = $state<'none' | 'pending' | 'dismissed'>('none');
 
   async load(): Promise<void> {
     const db = getDb();
-    const [readReceipts, holdForFriends, autoAcceptBytes] = await Promise.all([
+    const [readReceipts, holdForFriends, autoAcceptBytes, relayPrompt] = await Promise.all([
       db.getSetting('readReceipts'),
       db.getSetting('holdForFriends'),
       db.getSetting('autoAcceptBytes'),
+      db.getSetting('relayPrompt'),
     ]);
+    this.relayPrompt = relayPrompt === 'pending' || relayPrompt === 'dismissed' ? relayPrompt : 'none';
     this.readReceipts = readReceipts ?? true;
     this.holdForFriends = holdForFriends ?? true;
     this.autoAcceptBytes = validAutoAccept(autoAcceptBytes) ? autoAcceptBytes : DEFAULT_AUTO_ACCEPT_BYTES;
@@ -36,6 +40,11 @@ export class Prefs {
   async setHoldForFriends(on: boolean): Promise<void> {
     this.holdForFriends = on;
     await getDb().setSetting('holdForFriends', on);
+  }
+
+  async setRelayPrompt(state: 'pending' | 'dismissed'): Promise<void> {
+    this.relayPrompt = state;
+    await getDb().setSetting('relayPrompt', state);
   }
 
   async setAutoAcceptBytes(bytes: number): Promise<void> {
