@@ -1,4 +1,4 @@
-// The local link's gateway side, docs/protocol.md §2.2 and §5.8: JSON commands from the browser,
+// The local link's gateway side, docs/protocol.md §2.2, §2.3–2.4 (home onion, engine lease) and §5.8: JSON commands from the browser,
 // past-tense events to it, and binary frames both ways. Frames stay opaque here.
 import type WebSocket from 'ws';
 import { fromHex, toBase64Url } from '../../shared/util/bytes.js';
@@ -9,6 +9,8 @@ import { wsBytes } from '../ws-bytes.js';
 import { errorMessage } from '../log.js';
 import type { LinkInfo } from '../peers/links.js';
 import { BULK_HIGH_WATER } from '../peers/limits.js';
+import type { HomeAccessInfo } from '../home.js';
+import type { HomeVault } from '../home-vault.js';
 
 export interface HubLinks {
   dial(onion: string, options?: { isolated?: boolean }): number;
@@ -32,6 +34,13 @@ export interface HubDeps {
   rotateHandle: () => Promise<string>;
   /** null when the mailbox store could not be opened: its commands fail with E_MAILBOX. */
   mailbox?: HubMailbox | null;
+  /** The home onion switch (§2.3). */
+  home?: {
+    info(): HomeAccessInfo;
+    setEnabled(enabled: boolean): Promise<HomeAccessInfo>;
+  };
+  /** The engine lease (§2.4). */
+  lease?: Pick<HomeVault, 'acquire' | 'release'>;
   log: Logger;
 }
 
@@ -49,7 +58,8 @@ export type GatewayEvent =
   | { t: 'OnionPublished'; kind: 'contact' | 'handle' | 'home'; onion: string; previous?: string }
   | ({ t: 'PeerConnected' } & Omit<LinkInfo, 'open'>)
   | { t: 'PeerClosed'; link: number; reason: string; willRetry: boolean }
-  | { t: 'LinkError'; link: number; code: string; message: string };
+  | { t: 'LinkError'; link: number; code: string; message: string }
+  | { t: 'EngineLeaseLost' };
 
 const MAX_COMMAND_BYTES = 16 * 1024;
 
@@ -64,7 +74,10 @@ export class LocalHub {
 
   attach(ws: WebSocket): void {
     this.clients.add(ws);
-    ws.on('close', () => this.clients.delete(ws));
+    ws.on('close', () => {
+      this.clients.delete(ws);
+      this.deps.lease?.release(ws);
+    });
     ws.on('error', (e) => this.deps.log.debug('local socket error', { reason: errorMessage(e) }));
     ws.on('message', (data, isBinary) => {
       const bytes = wsBytes(data);
@@ -126,12 +139,17 @@ export class LocalHub {
       if (typeof c.id !== 'string' || c.id.length === 0 || c.id.length > 64)
         throw new ChattorError('E_BAD_INPUT', 'command id must be a short string');
       id = c.id;
-      const result = await this.run(c);
+      const result = await this.run(c, ws);
       this.sendTo(ws, { t: 'CommandDone', id, ...result });
     } catch (e) {
       const code = isChattorError(e) ? e.code : 'E_BAD_INPUT';
       this.sendTo(ws, { t: 'CommandFailed', id: id ?? null, code, message: errorMessage(e) });
     }
+  }
+
+  private home(): NonNullable<HubDeps['home']> {
+    if (!this.deps.home) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no home onion');
+    return this.deps.home;
   }
 
   private mailbox(): HubMailbox {
@@ -140,7 +158,7 @@ export class LocalHub {
     return this.deps.mailbox;
   }
 
-  private async run(c: Record<string, unknown>): Promise<object> {
+  private async run(c: Record<string, unknown>, ws: WebSocket): Promise<object> {
     switch (c.t) {
       case 'GetStatus':
         return { status: this.deps.status() };
@@ -165,6 +183,21 @@ export class LocalHub {
         return {};
       case 'GetMailboxStats':
         return { stats: this.mailbox().stats() };
+      case 'GetHomeAccess':
+        return { home: this.home().info() };
+      case 'SetHomeAccess':
+        if (typeof c.enabled !== 'boolean')
+          throw new ChattorError('E_BAD_INPUT', 'enabled must be a boolean');
+        return { home: await this.home().setEnabled(c.enabled) };
+      case 'AcquireEngineLease': {
+        if (c.takeover !== undefined && typeof c.takeover !== 'boolean')
+          throw new ChattorError('E_BAD_INPUT', 'takeover must be a boolean');
+        if (!this.deps.lease) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no engine lease');
+        const grant = this.deps.lease.acquire(ws, c.takeover === true);
+        const previous = grant.previous as WebSocket | undefined;
+        if (previous) this.sendTo(previous, { t: 'EngineLeaseLost' });
+        return { lease: grant.lease, generation: grant.generation };
+      }
       default:
         throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
     }

@@ -81,8 +81,27 @@ export interface GetMailboxStatsCommand {
   t: 'GetMailboxStats';
   id: string;
 }
+/** §2.3: the home onion's switch and its client key. */
+export interface GetHomeAccessCommand {
+  t: 'GetHomeAccess';
+  id: string;
+}
+export interface SetHomeAccessCommand {
+  t: 'SetHomeAccess';
+  id: string;
+  enabled: boolean;
+}
+/** §2.4: one local client at a time runs the engine on the identity the home vault carries. */
+export interface AcquireEngineLeaseCommand {
+  t: 'AcquireEngineLease';
+  id: string;
+  takeover?: boolean;
+}
 export type LocalCommand =
   | GetStatusCommand
+  | GetHomeAccessCommand
+  | SetHomeAccessCommand
+  | AcquireEngineLeaseCommand
   | DialPeerCommand
   | ClosePeerCommand
   | RotateHandleCommand
@@ -100,6 +119,13 @@ export interface MailboxStats {
   oldestAt: number | null;
 }
 
+/** The home onion (§2.3): `clientKey` is `<onion>:descriptor:x25519:<base32>`, for Tor Browser. */
+export interface HomeAccessInfo {
+  enabled: boolean;
+  onion?: string;
+  clientKey?: string;
+}
+
 /** What `CommandDone` carries, per command. */
 export interface CommandResultMap {
   GetStatus: { status: LocalStatus };
@@ -110,6 +136,10 @@ export interface CommandResultMap {
   OpenMailboxAccount: { okey: string };
   CloseMailboxAccount: Record<string, never>;
   GetMailboxStats: { stats: MailboxStats };
+  GetHomeAccess: { home: HomeAccessInfo };
+  SetHomeAccess: { home: HomeAccessInfo };
+  /** `lease` goes with every vault write; `generation` is the stored vault's (0: none yet). */
+  AcquireEngineLease: { lease: string; generation: number };
 }
 
 /** A command as the caller writes it; the client adds the `id`. */
@@ -149,7 +179,12 @@ export interface LinkErrorEvent {
   code: string;
   message: string;
 }
+/** Another local client took the engine lease (§2.4): stop the engine here. */
+export interface EngineLeaseLostEvent {
+  t: 'EngineLeaseLost';
+}
 export type LocalEvent =
+  | EngineLeaseLostEvent
   | StatusChangedEvent
   | TorBootstrappedEvent
   | OnionPublishedEvent
@@ -187,6 +222,8 @@ const ONION_RE = /^[a-z2-7]{56}(\.onion)?$/;
 /** base64url of 40 bytes, unpadded. */
 const OKEY_RE = /^[A-Za-z0-9_-]{53}[AQgw]$/;
 const CAP_HASH_RE = /^[0-9a-f]{64}$/;
+const CLIENT_KEY_RE = /^[a-z2-7]{56}:descriptor:x25519:[A-Z2-7]{52}$/;
+const LEASE_RE = /^[A-Za-z0-9_-]{22}$/;
 
 function isObj(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -271,8 +308,19 @@ export function parseStatus(x: unknown): Parsed<LocalStatus> {
   return ok({ version: x.version, tor: tor.value, onions, links, uiUrl: x.uiUrl });
 }
 
+export function parseHomeAccess(x: unknown): Parsed<HomeAccessInfo> {
+  if (!isObj(x) || typeof x.enabled !== 'boolean') return fail('home');
+  if (!x.enabled) return ok({ enabled: false });
+  if (!isOnionAddress(x.onion) || typeof x.clientKey !== 'string' || !CLIENT_KEY_RE.test(x.clientKey))
+    return fail('home.clientKey');
+  if (!x.clientKey.startsWith(`${x.onion.replace(/\.onion$/, '')}:`)) return fail('home.clientKey');
+  return ok({ enabled: true, onion: x.onion, clientKey: x.clientKey });
+}
+
 function parseEvent(x: Obj): Parsed<LocalEvent> | null {
   switch (x.t) {
+    case 'EngineLeaseLost':
+      return ok({ t: 'EngineLeaseLost' });
     case 'StatusChanged': {
       const status = parseStatus(x.status);
       return status.ok ? ok({ t: 'StatusChanged', status: status.value }) : fail(status.reason);
@@ -364,6 +412,17 @@ export function parseCommandResult<T extends LocalCommandType>(
       const stats = parseMailboxStats(result.stats);
       return (stats.ok ? ok({ stats: stats.value }) : fail(stats.reason)) as Parsed<CommandResultMap[T]>;
     }
+    case 'GetHomeAccess':
+    case 'SetHomeAccess': {
+      const home = parseHomeAccess(result.home);
+      return (home.ok ? ok({ home: home.value }) : fail(home.reason)) as Parsed<CommandResultMap[T]>;
+    }
+    case 'AcquireEngineLease':
+      return (
+        typeof result.lease === 'string' && LEASE_RE.test(result.lease) && isCount(result.generation)
+          ? ok({ lease: result.lease, generation: result.generation })
+          : fail('lease')
+      ) as Parsed<CommandResultMap[T]>;
     default:
       return fail(`unknown command ${String(t)}`);
   }
