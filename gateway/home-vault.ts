@@ -67,7 +67,12 @@ export class HomeVault {
     return grant;
   }
 
-  /** The holder went away (its socket closed): the lease is free. */
+  /** The client holding the lease, or null. */
+  holder(): object | null {
+    return this.#holder;
+  }
+
+  /** The holder let go (released, or its socket closed): the lease is free. */
   release(holder: object): void {
     if (this.#holder !== holder) return;
     this.#holder = null;

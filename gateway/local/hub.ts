@@ -1,5 +1,6 @@
-// The local link's gateway side, docs/protocol.md §2.2, §2.3–2.4 (home onion, engine lease) and §5.8: JSON commands from the browser,
-// past-tense events to it, and binary frames both ways. Frames stay opaque here.
+// The local link's gateway side, docs/protocol.md §2.2, §2.3–2.4 (home onion, engine lease) and §5.8:
+// JSON commands from the browser, past-tense events to it, and binary frames both ways. Frames stay
+// opaque here.
 import type WebSocket from 'ws';
 import { fromHex, toBase64Url } from '../../shared/util/bytes.js';
 import { ChattorError, isChattorError } from '../../shared/util/errors.js';
@@ -40,7 +41,9 @@ export interface HubDeps {
     setEnabled(enabled: boolean): Promise<HomeAccessInfo>;
   };
   /** The engine lease (§2.4). */
-  lease?: Pick<HomeVault, 'acquire' | 'release'>;
+  lease?: Pick<HomeVault, 'acquire' | 'release' | 'holder'>;
+  /** How long a lease holder may take to write its state and release (§2.4); default 15 s. */
+  handOverMs?: number;
   log: Logger;
 }
 
@@ -59,12 +62,15 @@ export type GatewayEvent =
   | ({ t: 'PeerConnected' } & Omit<LinkInfo, 'open'>)
   | { t: 'PeerClosed'; link: number; reason: string; willRetry: boolean }
   | { t: 'LinkError'; link: number; code: string; message: string }
+  | { t: 'EngineLeaseRequested' }
   | { t: 'EngineLeaseLost' };
 
 const MAX_COMMAND_BYTES = 16 * 1024;
 
 export class LocalHub {
   private readonly clients = new Set<WebSocket>();
+  /** Called whenever a lease holder lets go (release command or closed socket). */
+  private readonly releaseWaiters = new Set<() => void>();
 
   constructor(private readonly deps: HubDeps) {}
 
@@ -76,7 +82,7 @@ export class LocalHub {
     this.clients.add(ws);
     ws.on('close', () => {
       this.clients.delete(ws);
-      this.deps.lease?.release(ws);
+      this.releaseLease(ws);
     });
     ws.on('error', (e) => this.deps.log.debug('local socket error', { reason: errorMessage(e) }));
     ws.on('message', (data, isBinary) => {
@@ -147,6 +153,35 @@ export class LocalHub {
     }
   }
 
+  private releaseLease(ws: WebSocket): void {
+    if (this.deps.lease?.holder() !== ws) return;
+    this.deps.lease.release(ws);
+    for (const w of this.releaseWaiters) w();
+  }
+
+  /**
+   * §2.4 hand-over: asks the holder to stop its engine, write its state and release; waits for that, for
+   * its socket to close, or for `handOverMs` (a frozen or vanished holder), whichever comes first.
+   */
+  private async handOver(holder: WebSocket): Promise<void> {
+    const lease = this.deps.lease!;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        if (lease.holder() === holder) return;
+        clearTimeout(timer);
+        this.releaseWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.releaseWaiters.delete(done);
+        this.deps.log.warn('engine lease holder did not release in time; taking the lease');
+        resolve();
+      }, this.deps.handOverMs ?? 15_000);
+      this.releaseWaiters.add(done);
+      this.sendTo(holder, { t: 'EngineLeaseRequested' });
+    });
+  }
+
   private home(): NonNullable<HubDeps['home']> {
     if (!this.deps.home) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no home onion');
     return this.deps.home;
@@ -192,12 +227,19 @@ export class LocalHub {
       case 'AcquireEngineLease': {
         if (c.takeover !== undefined && typeof c.takeover !== 'boolean')
           throw new ChattorError('E_BAD_INPUT', 'takeover must be a boolean');
-        if (!this.deps.lease) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no engine lease');
-        const grant = this.deps.lease.acquire(ws, c.takeover === true);
+        const lease = this.deps.lease;
+        if (!lease) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no engine lease');
+        const holder = lease.holder() as WebSocket | null;
+        if (holder && holder !== ws && c.takeover === true) await this.handOver(holder);
+        const grant = lease.acquire(ws, c.takeover === true);
+        // Only after a hand-over that timed out: the old holder may still run; tell it to stop.
         const previous = grant.previous as WebSocket | undefined;
         if (previous) this.sendTo(previous, { t: 'EngineLeaseLost' });
         return { lease: grant.lease, generation: grant.generation };
       }
+      case 'ReleaseEngineLease':
+        this.releaseLease(ws);
+        return {};
       default:
         throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
     }

@@ -2,7 +2,8 @@
 // headless node), turns the home onion on and leaves a vault on her gateway. Then a tor client of the
 // private network is refused her home onion without the client key (SOCKS 0xF4); with the key, Debian's
 // firefox-esr in private browsing, proxied through that tor, opens the home onion, unlocks the vault with
-// her passphrase, sends bob a message, and the state it wrote back is a newer vault generation.
+// her passphrase, sends bob a message, and the state it wrote back is a newer vault generation. Last, the
+// normal tab takes the engine lease back and continues from that state.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { launchTorBrowserLike, type TorBrowserLike } from '../support/firefox';
 import { startTestGateway, type TestGateway } from '../support/gateways';
 import { until } from '../support/headless';
 import { SocksError, socks5Connect } from '../support/socks';
+import { ChatPage } from './pages/chat';
 import { FriendsPage } from './pages/friends';
 import { VaultPage } from './pages/vault';
 
@@ -168,6 +170,26 @@ test.describe('Tor Browser access through the home onion', () => {
       60_000,
     );
     expect(generation).toBeGreaterThan(1);
+
+    // 5. A normal tab again: Tor Browser holds the engine lease, so it waits; "Use Chattor here" asks
+    //    Tor Browser to stop and write its state, then continues from it — the message sent from Tor
+    //    Browser is in its chat, and its own next message reaches bob (no forked ratchet).
+    const again = await page.context().newPage();
+    again.on('pageerror', (e) => errors.push(e.message));
+    await again.goto(`${alice.uiUrl}/chats`);
+    await expect(again.getByTestId('engine-elsewhere')).toBeVisible({ timeout: 60_000 });
+    await again.getByTestId('engine-use-here').click();
+    await fx.locator('[data-testid="engine-elsewhere"]').setTimeout(60_000).wait();
+    const chat = new ChatPage(again);
+    await chat.open('bob');
+    await chat.waitForMessage(text, 'out', 60_000);
+    const after = `back in the normal tab ${Date.now()}`;
+    await chat.send(after);
+    await until(async () => {
+      const [contact] = (await bob!.storage.listContacts()).filter((c) => c.state === 'friend');
+      return (await bob!.storage.listMessages(contact!.id)).find((msg) => msg.body === after);
+    }, 'the normal tab’s message at bob');
+    expect(errors).toEqual([]);
     expect(fxErrors).toEqual([]);
   });
 });

@@ -97,8 +97,14 @@ export interface AcquireEngineLeaseCommand {
   id: string;
   takeover?: boolean;
 }
+/** §2.4: the holder has stopped its engine and written its state after EngineLeaseRequested. */
+export interface ReleaseEngineLeaseCommand {
+  t: 'ReleaseEngineLease';
+  id: string;
+}
 export type LocalCommand =
   | GetStatusCommand
+  | ReleaseEngineLeaseCommand
   | GetHomeAccessCommand
   | SetHomeAccessCommand
   | AcquireEngineLeaseCommand
@@ -140,6 +146,7 @@ export interface CommandResultMap {
   SetHomeAccess: { home: HomeAccessInfo };
   /** `lease` goes with every vault write; `generation` is the stored vault's (0: none yet). */
   AcquireEngineLease: { lease: string; generation: number };
+  ReleaseEngineLease: Record<string, never>;
 }
 
 /** A command as the caller writes it; the client adds the `id`. */
@@ -179,11 +186,16 @@ export interface LinkErrorEvent {
   code: string;
   message: string;
 }
-/** Another local client took the engine lease (§2.4): stop the engine here. */
+/** Another local client asks for the engine lease (§2.4): stop, write the vault, release. */
+export interface EngineLeaseRequestedEvent {
+  t: 'EngineLeaseRequested';
+}
+/** Another local client took the engine lease without a hand-over (§2.4): stop the engine here. */
 export interface EngineLeaseLostEvent {
   t: 'EngineLeaseLost';
 }
 export type LocalEvent =
+  | EngineLeaseRequestedEvent
   | EngineLeaseLostEvent
   | StatusChangedEvent
   | TorBootstrappedEvent
@@ -319,6 +331,8 @@ export function parseHomeAccess(x: unknown): Parsed<HomeAccessInfo> {
 
 function parseEvent(x: Obj): Parsed<LocalEvent> | null {
   switch (x.t) {
+    case 'EngineLeaseRequested':
+      return ok({ t: 'EngineLeaseRequested' });
     case 'EngineLeaseLost':
       return ok({ t: 'EngineLeaseLost' });
     case 'StatusChanged': {
@@ -417,6 +431,8 @@ export function parseCommandResult<T extends LocalCommandType>(
       const home = parseHomeAccess(result.home);
       return (home.ok ? ok({ home: home.value }) : fail(home.reason)) as Parsed<CommandResultMap[T]>;
     }
+    case 'ReleaseEngineLease':
+      return ok({}) as Parsed<CommandResultMap[T]>;
     case 'AcquireEngineLease':
       return (
         typeof result.lease === 'string' && LEASE_RE.test(result.lease) && isCount(result.generation)

@@ -139,6 +139,11 @@ export class EngineHost {
       engine.on((e) => this.#onEvent(e)),
       client.onConnection(() => this.#maybeStart()),
       client.on('EngineLeaseLost', () => this.#leaseLost(engine)),
+      client.on('EngineLeaseRequested', () => {
+        this.#handOver(engine, client).catch((error: unknown) =>
+          handleError(error, { quiet: true, context: 'engine lease' }),
+        );
+      }),
       client.on('StatusChanged', () => this.#maybeStart()),
       client.on('OnionPublished', (e) => {
         this.#maybeStart();
@@ -267,7 +272,15 @@ export class EngineHost {
   /** The database now holds what another browser wrote into the home vault. */
   async #reload(): Promise<void> {
     await this.friends.load();
-    await this.chat.load();
+    await this.chat.reload();
+  }
+
+  /** §2.4: another browser asks to run the engine: stop here, write the vault, release the lease. */
+  async #handOver(engine: ChatEngineApi, client: GatewayClient): Promise<void> {
+    const wasRunning = this.phase === 'running';
+    this.phase = 'elsewhere';
+    if (wasRunning) await engine.stop();
+    await this.#deps.home.handOver(client);
   }
 
   #leaseLost(engine: ChatEngineApi): void {

@@ -124,7 +124,12 @@ export class HomeSync {
     let grant: { lease: string; generation: number } | null = null;
     for (let i = 0; i < LEASE_TRIES && !grant; i++) {
       try {
-        grant = await client.command('AcquireEngineLease', { takeover: takeover || this.stateless });
+        // A takeover waits for the holder to write its state and let go (up to 15 s at the gateway).
+        grant = await client.command(
+          'AcquireEngineLease',
+          { takeover: takeover || this.stateless },
+          { timeoutMs: 30_000 },
+        );
       } catch (e) {
         if (errorCode(e) !== 'E_LEASE_HELD') throw e;
         if (i + 1 < LEASE_TRIES) await new Promise((r) => setTimeout(r, 1000));
@@ -165,6 +170,16 @@ export class HomeSync {
     const next = this.#writing.then(() => this.#write());
     this.#writing = next.catch(() => undefined);
     return next;
+  }
+
+  /** Another client asks for the lease (the engine here has stopped): write what is left, let go. */
+  async handOver(client: GatewayClient): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.leaseLost();
+      await client.command('ReleaseEngineLease', {});
+    }
   }
 
   /** Another client took the lease: no more writes from here. */
