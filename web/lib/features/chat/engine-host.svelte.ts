@@ -293,7 +293,7 @@ export class EngineHost {
   }
 
   #onEvent(e: EngineEvent): void {
-    if (e.t !== 'FileProgress') this.#deps.home.changed();
+    if (e.t !== 'FileProgress') this.#deps.home.changed(e.t === 'MessageAdded');
     switch (e.t) {
       case 'ContactChanged':
         this.friends.applyChanged(e.contact);

@@ -22,8 +22,14 @@ import {
   type VaultBlobKey,
 } from './vault-blob';
 
-/** Writes wait this long after the last change, so a burst of messages is one write. */
+/** Writes wait this long after the last change, so a burst of changes is one write. */
 export const WRITE_DEBOUNCE_MS = 1500;
+/**
+ * After a message was added (ours or a friend's, so a ratchet chain moved and a receipt may have gone
+ * out) the write comes sooner: a session that dies before writing leaves the next engine an older
+ * ratchet state (docs/threat-model.md, known weaknesses).
+ */
+export const URGENT_WRITE_MS = 50;
 /** A normal tab asks this many times (1 s apart) before it says the engine runs elsewhere. */
 const LEASE_TRIES = 3;
 
@@ -47,6 +53,7 @@ export class HomeSync {
   #key = $state.raw<VaultBlobKey | null>(null);
   #lease: string | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerDelay = 0;
   #writing: Promise<void> = Promise.resolve();
 
   constructor(deps: HomeSyncDeps) {
@@ -154,14 +161,18 @@ export class HomeSync {
     return true;
   }
 
-  /** The engine changed something: write the vault soon. */
-  changed(): void {
+  /** The engine changed something: write the vault soon (`urgent`: a ratchet moved). */
+  changed(urgent = false): void {
     if (!this.#key || !this.#lease) return;
+    const delay = urgent ? URGENT_WRITE_MS : WRITE_DEBOUNCE_MS;
+    // A write already due at least as soon will see this change too.
+    if (this.#timer && this.#timerDelay <= delay) return;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timerDelay = delay;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.flush().catch((error: unknown) => handleError(error, { quiet: true, context: 'home vault' }));
-    }, WRITE_DEBOUNCE_MS);
+    }, delay);
   }
 
   /** Writes now (after any write in progress). */
