@@ -130,17 +130,28 @@ test.describe('Tor Browser access through the home onion', () => {
     await tor.whenBootstrapped(120_000);
     const socksPort = tor.socksPort!;
     expect(await socksReply(socksPort, onion!), 'SOCKS reply without the client key').toBe(0xf4);
+    firefox = await launchTorBrowserLike(socksPort);
+    const fx = await firefox.browser.newPage();
+    const url = `http://${onion}.onion/`;
+    await fx.goto(url, { timeout: 60_000 }).catch(() => undefined); // an error page, or a thrown error
+    // Firefox shows its own error page (about:neterror); the app's page would be titled Chattor.
+    const reachedApp = () =>
+      fx
+        .evaluate(() => document.title.includes('Chattor') && !document.documentURI.startsWith('about:'))
+        .catch(() => false);
+    const reachedWithoutKey = await reachedApp();
+    expect(reachedWithoutKey, 'the browser reached the home onion without the client key').toBe(false);
+
+    // 3. With the client key imported into that tor, as Tor Browser imports it: open, unlock from the
+    //    vault, send a message.
     await tor.control.command(
       `ONION_CLIENT_AUTH_ADD ${onion} x25519:${fromBase32(privateKey!).toString('base64')}`,
     );
     expect(await socksReply(socksPort, onion!), 'SOCKS reply with the client key').toBe(0);
-
-    // 3. The Tor-Browser-like browser: open, unlock from the vault, send a message.
-    firefox = await launchTorBrowserLike(socksPort);
-    const fx = await firefox.browser.newPage();
     const fxErrors: string[] = [];
     fx.on('pageerror', (e) => fxErrors.push(String(e)));
-    await fx.goto(`http://${onion}.onion/`, { timeout: 120_000 });
+    await fx.goto(url, { timeout: 120_000 });
+    expect(await reachedApp(), 'the same check sees the app once the key is there').toBe(true);
     expect(await fx.evaluate(() => 'serviceWorker' in navigator && !!navigator.serviceWorker)).toBe(false);
     await fx.locator('[data-testid="home-unlock-secret"]').setTimeout(120_000).fill(PASSPHRASE);
     await click(fx, '[data-testid="home-unlock-submit"]');
