@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBase64Url } from '../shared/util/bytes.js';
+import { HomeAccess } from './home.js';
+import { HomeVault } from './home-vault.js';
 import { createApp } from './http/app.js';
 import type { GuardConfig } from './http/guard.js';
 import { createStaticSite } from './http/static.js';
@@ -54,7 +56,7 @@ export interface NodeStatus {
   version: string;
   name: string;
   tor: { state: string; progress: number; summary: string; socksPort: number | null };
-  onions: { contact?: string; handle?: string };
+  onions: { contact?: string; handle?: string; home?: string };
   links: ReturnType<LinkManager['list']>;
   uiUrl: string;
 }
@@ -109,6 +111,8 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const token = await loadOrCreateToken(cfg.dataDir);
   const contactKey = await loadOrCreateOnionKey(join(cfg.dataDir, 'contact-onion.key'));
+  const home = await HomeAccess.load(cfg.dataDir);
+  const homeVault = await HomeVault.open(cfg.dataDir);
   const uiUrl = `http://127.0.0.1:${cfg.uiPort}`;
 
   // tor and hub are created after the parts that call back into them (links, onions, status).
@@ -174,7 +178,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
       summary: tor?.summary ?? '',
       socksPort: tor?.socksPort ?? null,
     },
-    onions: { contact: onions.contact, handle: onions.handle },
+    onions: { contact: onions.contact, handle: onions.handle, ...(onions.home ? { home: onions.home } : {}) },
     links: links.list(),
     uiUrl,
   });
@@ -182,6 +186,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     control: torControl,
     contactKey,
     listenerPorts: { contact: contactListener.port, handle: handleListener.port },
+    home: { keys: () => home.keys, uiPort: cfg.uiPort },
     log: log.child('onions'),
     published: (kind, onion, previous) => {
       hub?.broadcast({ t: 'OnionPublished', kind, onion, previous });
@@ -189,7 +194,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     },
   });
 
-  // Relay mode (§2.3): stored settings, applied once tor is up and again after every restart.
+  // Relay mode (§2.6): stored settings, applied once tor is up and again after every restart.
   const relay = await RelayManager.open({
     dataDir: cfg.dataDir,
     network: cfg.tor.mode === 'spawn' ? relayNetworkOf(cfg.tor.extraTorrc) : 'public',
@@ -209,10 +214,36 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     rotateHandle: () => onions.rotateHandle(),
     mailbox,
     relay,
+    home: {
+      info: () => home.info(),
+      setEnabled: async (enabled) => {
+        await home.setEnabled(enabled);
+        await onions.syncHome().catch((e: unknown) => {
+          log.warn('home onion not (un)published yet', { reason: errorMessage(e) });
+        });
+        hub?.broadcast({ t: 'StatusChanged', status: status() });
+        return home.info();
+      },
+    },
+    lease: homeVault,
     log: log.child('local'),
   });
-  const guard: GuardConfig = { port: cfg.uiPort, token };
-  const app = createApp({ guard, site: createStaticSite(cfg.staticDir), status });
+  // §2.3: while the home onion is on, its name is an allowed Host (Origin http://<home>.onion).
+  const homeHost = () => home.host();
+  const guard: GuardConfig = {
+    port: cfg.uiPort,
+    token,
+    extraHosts: () => {
+      const h = homeHost();
+      return h ? [h] : [];
+    },
+  };
+  const app = createApp({
+    guard,
+    site: createStaticSite(cfg.staticDir),
+    status,
+    home: { vault: homeVault, host: homeHost },
+  });
   const server = await startLocalServer({ port: cfg.uiPort, app, guard, hub });
 
   tor =

@@ -1,4 +1,4 @@
-// Unit spec for RelayManager (docs/protocol.md §2.3): stored settings, what it sends tor, the monthly cap.
+// Unit spec for RelayManager (docs/protocol.md §2.6): stored settings, what it sends tor, the monthly cap.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Relay mode (docs/protocol.md §2.3): the settings kept in `<data>/relay.json` (0600), applied to the
+// Relay mode (docs/protocol.md §2.6): the settings kept in `<data>/relay.json` (0600), applied to the
 // node's tor over the control port at every (re)start, the monthly cap kept by the gateway, and the
 // status Settings shows (reachable, descriptor accepted, in the consensus, traffic, uptime).
 import { readFile, rename, writeFile } from 'node:fs/promises';

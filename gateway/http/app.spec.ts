@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { HomeVault, MAX_VAULT_BLOB } from '../home-vault.js';
+import { tempDir } from '../mailbox/testing.js';
 import { createApp } from './app.js';
 import { subprotocolToken, tokenMatches } from './guard.js';
 import type { StaticSite } from './static.js';
@@ -34,6 +36,10 @@ function req(path: string, headers: Record<string, string>, method = 'GET') {
   return app.request(`http://127.0.0.1:${PORT}${path}`, { method, headers });
 }
 const auth = { authorization: `Bearer ${TOKEN}` };
+const cleanupDirs: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanupDirs.splice(0)) c();
+});
 
 describe('HTTP guard', () => {
   it('serves the shell and the API to the canonical origin', async () => {
@@ -181,5 +187,81 @@ describe('installed PWA (a built site on disk)', () => {
   it('refuses the worker script to another site', async () => {
     const r = await get('/service-worker.js', { 'sec-fetch-site': 'cross-site' });
     expect(r.status).toBe(403);
+  });
+});
+
+describe('home vault over HTTP (§2.4)', () => {
+  const HOME = `${'h'.repeat(56)}.onion`;
+  async function homeApp(homeOn = true) {
+    const tmp = tempDir('chattor-app-vault-');
+    cleanupDirs.push(tmp.remove);
+    const vault = await HomeVault.open(tmp.dir);
+    const a = createApp({
+      guard: { port: PORT, token: TOKEN, extraHosts: () => (homeOn ? [HOME] : []) },
+      site,
+      status: () => ({}),
+      home: { vault, host: () => (homeOn ? HOME : null) },
+    });
+    const call = (path: string, init: RequestInit & { host?: string } = {}) =>
+      a.request(`http://127.0.0.1:${PORT}${path}`, {
+        ...init,
+        headers: { host: init.host ?? `127.0.0.1:${PORT}`, ...(init.headers as Record<string, string>) },
+      });
+    return { vault, call };
+  }
+
+  it('stores a blob for the lease holder and serves it, with its generation', async () => {
+    const { vault, call } = await homeApp();
+    expect((await call('/api/home/vault', { headers: auth })).status).toBe(404);
+    const { lease } = vault.acquire({}, false);
+    const put = await call('/api/home/vault', {
+      method: 'PUT',
+      headers: { ...auth, 'x-chattor-lease': lease },
+      body: Uint8Array.of(9, 8, 7),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({ generation: 1 });
+    const got = await call('/api/home/vault', { headers: auth });
+    expect(got.headers.get('x-chattor-generation')).toBe('1');
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(Uint8Array.of(9, 8, 7));
+    expect(got.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('refuses a write without the token, without the lease, or too large', async () => {
+    const { vault, call } = await homeApp();
+    const { lease } = vault.acquire({}, false);
+    const body = Uint8Array.of(1);
+    expect((await call('/api/home/vault', { method: 'PUT', body })).status).toBe(401);
+    expect(
+      (await call('/api/home/vault', { method: 'PUT', headers: { ...auth, 'x-chattor-lease': 'x' }, body }))
+        .status,
+    ).toBe(409);
+    const big = new Uint8Array(MAX_VAULT_BLOB + 1);
+    expect(
+      (
+        await call('/api/home/vault', {
+          method: 'PUT',
+          headers: { ...auth, 'x-chattor-lease': lease },
+          body: big,
+        })
+      ).status,
+    ).toBe(413);
+  });
+
+  it('serves /home/vault without the token on the home onion only', async () => {
+    const { vault, call } = await homeApp();
+    const { lease } = vault.acquire({}, false);
+    await vault.put(Uint8Array.of(5), lease);
+    const onion = await call('/home/vault', { host: HOME });
+    expect(onion.status).toBe(200);
+    expect(new Uint8Array(await onion.arrayBuffer())).toEqual(Uint8Array.of(5));
+    expect((await call('/home/vault', { host: HOME, headers: { origin: `http://${HOME}` } })).status).toBe(
+      200,
+    );
+    expect((await call('/home/vault', { host: HOME, headers: { origin: ORIGIN } })).status).toBe(403);
+    // On 127.0.0.1 the route does not exist (a local page gets nothing without the token).
+    expect((await call('/home/vault')).status).toBe(404);
+    const off = await homeApp(false);
+    expect((await off.call('/home/vault', { host: HOME })).status).toBe(421);
   });
 });

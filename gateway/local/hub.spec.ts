@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { parseOkey } from '../../shared/mailbox/tokens.js';
 import { fromBase64Url, toHex } from '../../shared/util/bytes.js';
+import { HomeVault } from '../home-vault.js';
 import { memoryLogger } from '../log.js';
 import { MailboxStore } from '../mailbox/store.js';
 import { RelayManager } from '../relay.js';
@@ -163,5 +164,81 @@ describe('local hub', () => {
   it('fails relay commands with E_STATE when the hub has no relay', async () => {
     const { command } = setup(null);
     expect(await command({ t: 'GetRelay' })).toMatchObject({ t: 'CommandFailed', code: 'E_STATE' });
+  });
+});
+
+describe('engine lease over the local link (§2.4)', () => {
+  async function twoClients(handOverMs = 5_000) {
+    const tmp = tempDir('chattor-lease-');
+    cleanup.push(tmp.remove);
+    const lease = await HomeVault.open(tmp.dir);
+    const hub = new LocalHub({
+      links: { dial: () => 1, close: () => true, send: () => undefined },
+      status: () => ({}),
+      rotateHandle: () => Promise.resolve('x'),
+      lease,
+      handOverMs,
+      log: memoryLogger(),
+    });
+    let id = 0;
+    const client = () => {
+      const ws = new FakeSocket();
+      hub.attach(ws as unknown as WebSocket);
+      const messages = () => ws.sent.map((s) => JSON.parse(s) as Record<string, unknown>);
+      const send = (c: object) => {
+        const cid = `c${++id}`;
+        ws.emit('message', Buffer.from(JSON.stringify({ ...c, id: cid })), false);
+        return async (): Promise<Record<string, unknown>> => {
+          for (let i = 0; i < 2000; i++) {
+            const reply = messages().find((m) => m.id === cid);
+            if (reply) return reply;
+            await new Promise((r) => setTimeout(r, 2));
+          }
+          throw new Error('no reply');
+        };
+      };
+      return { ws, messages, send };
+    };
+    return { client, lease };
+  }
+
+  it('refuses a second holder, and hands over when asked: the holder writes, releases, then the new one gets it', async () => {
+    const { client, lease } = await twoClients();
+    const tab = client();
+    const tor = client();
+    const first = await tab.send({ t: 'AcquireEngineLease' })();
+    expect(first).toMatchObject({ t: 'CommandDone', generation: 0, lease: expect.stringMatching(/^.{22}$/) });
+    expect(await tor.send({ t: 'AcquireEngineLease', takeover: false })()).toMatchObject({
+      t: 'CommandFailed',
+      code: 'E_LEASE_HELD',
+    });
+    const takeover = tor.send({ t: 'AcquireEngineLease', takeover: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(tab.messages().some((m) => m.t === 'EngineLeaseRequested')).toBe(true);
+    // The holder still holds the lease while it writes its state back.
+    expect(await lease.put(Uint8Array.of(1), first.lease as string)).toBe(1);
+    expect(await tab.send({ t: 'ReleaseEngineLease' })()).toMatchObject({ t: 'CommandDone' });
+    expect(await takeover()).toMatchObject({ t: 'CommandDone', generation: 1 });
+    expect(tab.messages().some((m) => m.t === 'EngineLeaseLost')).toBe(false);
+    expect(await tor.send({ t: 'AcquireEngineLease', takeover: 'yes' })()).toMatchObject({
+      code: 'E_BAD_INPUT',
+    });
+  });
+
+  it('takes the lease from a holder that does not answer in time, and tells it', async () => {
+    const { client } = await twoClients(50);
+    const tab = client();
+    const tor = client();
+    await tab.send({ t: 'AcquireEngineLease' })();
+    expect(await tor.send({ t: 'AcquireEngineLease', takeover: true })()).toMatchObject({ t: 'CommandDone' });
+    expect(tab.messages().some((m) => m.t === 'EngineLeaseLost')).toBe(true);
+  });
+
+  it('frees the lease when the holder’s socket closes', async () => {
+    const { client } = await twoClients();
+    const tab = client();
+    await tab.send({ t: 'AcquireEngineLease' })();
+    tab.ws.emit('close');
+    expect(await client().send({ t: 'AcquireEngineLease' })()).toMatchObject({ t: 'CommandDone' });
   });
 });

@@ -1,5 +1,6 @@
-// The local link's gateway side, docs/protocol.md §2.2 and §5.8: JSON commands from the browser,
-// past-tense events to it, and binary frames both ways. Frames stay opaque here.
+// The local link's gateway side, docs/protocol.md §2.2, §2.3–2.4 (home onion, engine lease) and §5.8:
+// JSON commands from the browser, past-tense events to it, and binary frames both ways. Frames stay
+// opaque here.
 import type WebSocket from 'ws';
 import { fromHex, toBase64Url } from '../../shared/util/bytes.js';
 import { ChattorError, isChattorError } from '../../shared/util/errors.js';
@@ -10,6 +11,8 @@ import { errorMessage } from '../log.js';
 import type { LinkInfo } from '../peers/links.js';
 import type { RelayStatus } from '../relay.js';
 import { BULK_HIGH_WATER } from '../peers/limits.js';
+import type { HomeAccessInfo } from '../home.js';
+import type { HomeVault } from '../home-vault.js';
 
 export interface HubLinks {
   dial(onion: string, options?: { isolated?: boolean }): number;
@@ -27,7 +30,7 @@ export interface HubMailbox {
   stats(): { accounts: number; envelopes: number; bytes: number; oldestAt: number | null };
 }
 
-/** Relay mode (§2.3), as RelayManager offers it. */
+/** Relay mode (§2.6), as RelayManager offers it. */
 export interface HubRelay {
   status(): Promise<RelayStatus>;
   set(settings: unknown): Promise<RelayStatus>;
@@ -41,6 +44,15 @@ export interface HubDeps {
   mailbox?: HubMailbox | null;
   /** Absent in hub-only tests: its commands fail with E_STATE. */
   relay?: HubRelay;
+  /** The home onion switch (§2.3). */
+  home?: {
+    info(): HomeAccessInfo;
+    setEnabled(enabled: boolean): Promise<HomeAccessInfo>;
+  };
+  /** The engine lease (§2.4). */
+  lease?: Pick<HomeVault, 'acquire' | 'release' | 'holder'>;
+  /** How long a lease holder may take to write its state and release (§2.4); default 15 s. */
+  handOverMs?: number;
   log: Logger;
 }
 
@@ -59,12 +71,16 @@ export type GatewayEvent =
   | ({ t: 'PeerConnected' } & Omit<LinkInfo, 'open'>)
   | { t: 'PeerClosed'; link: number; reason: string; willRetry: boolean }
   | { t: 'LinkError'; link: number; code: string; message: string }
-  | { t: 'RelayChanged'; relay: RelayStatus };
+  | { t: 'RelayChanged'; relay: RelayStatus }
+  | { t: 'EngineLeaseRequested' }
+  | { t: 'EngineLeaseLost' };
 
 const MAX_COMMAND_BYTES = 16 * 1024;
 
 export class LocalHub {
   private readonly clients = new Set<WebSocket>();
+  /** Called whenever a lease holder lets go (release command or closed socket). */
+  private readonly releaseWaiters = new Set<() => void>();
 
   constructor(private readonly deps: HubDeps) {}
 
@@ -74,7 +90,10 @@ export class LocalHub {
 
   attach(ws: WebSocket): void {
     this.clients.add(ws);
-    ws.on('close', () => this.clients.delete(ws));
+    ws.on('close', () => {
+      this.clients.delete(ws);
+      this.releaseLease(ws);
+    });
     ws.on('error', (e) => this.deps.log.debug('local socket error', { reason: errorMessage(e) }));
     ws.on('message', (data, isBinary) => {
       const bytes = wsBytes(data);
@@ -136,12 +155,46 @@ export class LocalHub {
       if (typeof c.id !== 'string' || c.id.length === 0 || c.id.length > 64)
         throw new ChattorError('E_BAD_INPUT', 'command id must be a short string');
       id = c.id;
-      const result = await this.run(c);
+      const result = await this.run(c, ws);
       this.sendTo(ws, { t: 'CommandDone', id, ...result });
     } catch (e) {
       const code = isChattorError(e) ? e.code : 'E_BAD_INPUT';
       this.sendTo(ws, { t: 'CommandFailed', id: id ?? null, code, message: errorMessage(e) });
     }
+  }
+
+  private releaseLease(ws: WebSocket): void {
+    if (this.deps.lease?.holder() !== ws) return;
+    this.deps.lease.release(ws);
+    for (const w of this.releaseWaiters) w();
+  }
+
+  /**
+   * §2.4 hand-over: asks the holder to stop its engine, write its state and release; waits for that, for
+   * its socket to close, or for `handOverMs` (a frozen or vanished holder), whichever comes first.
+   */
+  private async handOver(holder: WebSocket): Promise<void> {
+    const lease = this.deps.lease!;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        if (lease.holder() === holder) return;
+        clearTimeout(timer);
+        this.releaseWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.releaseWaiters.delete(done);
+        this.deps.log.warn('engine lease holder did not release in time; taking the lease');
+        resolve();
+      }, this.deps.handOverMs ?? 15_000);
+      this.releaseWaiters.add(done);
+      this.sendTo(holder, { t: 'EngineLeaseRequested' });
+    });
+  }
+
+  private home(): NonNullable<HubDeps['home']> {
+    if (!this.deps.home) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no home onion');
+    return this.deps.home;
   }
 
   private mailbox(): HubMailbox {
@@ -155,7 +208,7 @@ export class LocalHub {
     return this.deps.relay;
   }
 
-  private async run(c: Record<string, unknown>): Promise<object> {
+  private async run(c: Record<string, unknown>, ws: WebSocket): Promise<object> {
     switch (c.t) {
       case 'GetStatus':
         return { status: this.deps.status() };
@@ -184,6 +237,28 @@ export class LocalHub {
         return { relay: await this.relay().status() };
       case 'SetRelay':
         return { relay: await this.relay().set(c.settings) };
+      case 'GetHomeAccess':
+        return { home: this.home().info() };
+      case 'SetHomeAccess':
+        if (typeof c.enabled !== 'boolean')
+          throw new ChattorError('E_BAD_INPUT', 'enabled must be a boolean');
+        return { home: await this.home().setEnabled(c.enabled) };
+      case 'AcquireEngineLease': {
+        if (c.takeover !== undefined && typeof c.takeover !== 'boolean')
+          throw new ChattorError('E_BAD_INPUT', 'takeover must be a boolean');
+        const lease = this.deps.lease;
+        if (!lease) throw new ChattorError('E_UNSUPPORTED', 'this gateway has no engine lease');
+        const holder = lease.holder() as WebSocket | null;
+        if (holder && holder !== ws && c.takeover === true) await this.handOver(holder);
+        const grant = lease.acquire(ws, c.takeover === true);
+        // Only after a hand-over that timed out: the old holder may still run; tell it to stop.
+        const previous = grant.previous as WebSocket | undefined;
+        if (previous) this.sendTo(previous, { t: 'EngineLeaseLost' });
+        return { lease: grant.lease, generation: grant.generation };
+      }
+      case 'ReleaseEngineLease':
+        this.releaseLease(ws);
+        return {};
       default:
         throw new ChattorError('E_BAD_INPUT', `unknown command ${String(c.t).slice(0, 40)}`);
     }

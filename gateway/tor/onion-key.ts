@@ -20,10 +20,11 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
 ]);
 const CHECKSUM_PREFIX = new TextEncoder().encode('.onion checksum');
 const VERSION = 0x03;
+/** RFC 4648 base32 alphabet, lower case (onion addresses; tor reads client keys in either case). */
 const B32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const FILE_HEADER = 'chattor-onion-seed-v1:';
 
-function base32(bytes: Uint8Array): string {
+export function base32(bytes: Uint8Array): string {
   let out = '';
   let bits = 0;
   let value = 0;

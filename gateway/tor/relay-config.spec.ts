@@ -1,4 +1,4 @@
-// Unit spec for relay mode's settings and the tor options they become (docs/protocol.md §2.3).
+// Unit spec for relay mode's settings and the tor options they become (docs/protocol.md §2.6).
 import { describe, expect, it } from 'vitest';
 import { buildSetConf } from './control-args.js';
 import {

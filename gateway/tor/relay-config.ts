@@ -1,4 +1,4 @@
-// Relay mode (docs/protocol.md §2.3): the user's settings, checked, and the tor options they become.
+// Relay mode (docs/protocol.md §2.6): the user's settings, checked, and the tor options they become.
 // Pure: no I/O. The node's tor is a client (`ClientOnly 1` in its torrc, torrc.ts); relay mode turns it
 // into a non-exit relay over the control port, and back, without a restart (onions stay up).
 import type { RelaySettings } from '../../shared/wire/relay-settings.js';

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'E_WRONG_PASSWORD'
   | 'E_UNSUPPORTED'
   | 'E_MAILBOX'
+  | 'E_LEASE_HELD'
+  | 'E_LEASE_LOST'
+  | 'E_TOO_LARGE'
   | 'E_INTERNAL';
 
 export class ChattorError extends Error {

@@ -1,4 +1,4 @@
-// Relay mode settings as the local link carries them (docs/protocol.md §2.3): one checker for the
+// Relay mode settings as the local link carries them (docs/protocol.md §2.6): one checker for the
 // gateway (which applies them to tor) and the browser (which checks a form before sending it).
 import { ChattorError } from '../util/errors.js';
 

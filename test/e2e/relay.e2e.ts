@@ -1,4 +1,4 @@
-// Relay mode in a real browser against a real gateway (issue 8, docs/protocol.md §2.3): the card after
+// Relay mode in a real browser against a real gateway (issue 8, docs/protocol.md §2.6): the card after
 // onboarding leads to Settings › Tor relay; a bad nickname is refused in plain words; the switch makes
 // the node a relay that reaches the private network's consensus, and off again. The authorities then drop
 // it (forgetRelay), so the specs after this one see the network as it was.

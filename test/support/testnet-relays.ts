@@ -1,5 +1,5 @@
 // The private network's authorities, for tests that add a relay to it (relay mode, docs/protocol.md
-// §2.3). No test-runner imports: the tor tier and the e2e tier both use it.
+// §2.6). No test-runner imports: the tor tier and the e2e tier both use it.
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger } from '../../gateway/log.js';

@@ -1,4 +1,4 @@
-// Relay mode (issue 8, docs/protocol.md §2.3) on the private Tor network: one gateway's tor becomes a
+// Relay mode (issue 8, docs/protocol.md §2.6) on the private Tor network: one gateway's tor becomes a
 // non-exit relay over the control port, appears in the consensus, keeps its onions (also across a tor
 // restart), and leaves again. The relay is gone from the consensus when this file ends, whatever
 // happens, so the specs after it see the network as it was.

@@ -1,4 +1,4 @@
-// Page object for the relay card after onboarding and Settings › Tor relay (docs/protocol.md §2.3).
+// Page object for the relay card after onboarding and Settings › Tor relay (docs/protocol.md §2.6).
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export class RelayPage {

@@ -23,8 +23,19 @@ export interface SettingsMap {
   holdForFriends: boolean;
   /** Accept file offers up to this many bytes without asking (EngineOptions.autoAcceptBytes, §6.4). */
   autoAcceptBytes: number;
-  /** The post-onboarding "run a Tor relay?" card (§2.3): set to pending when an identity is created. */
+  /** The post-onboarding "run a Tor relay?" card (§2.6): set to pending when an identity is created. */
   relayPrompt: 'pending' | 'dismissed';
+  /** The home vault this browser writes (docs/protocol.md §2.4); its key sealed by the key vault. */
+  homeVault: HomeVaultSetting;
+}
+
+export interface HomeVaultSetting {
+  /** vaultSeal(VK, "home-vault-key", blobKey). */
+  sealedKey: Uint8Array;
+  /** The §3.6 lock file of the blob key (not secret: it opens only with the passphrase). */
+  lock: string;
+  /** The vault generation this browser last wrote or read. */
+  generation: number;
 }
 export type SettingKey = keyof SettingsMap;
 
@@ -111,10 +122,20 @@ export class ChattorDb extends Dexie {
 export const DB_VERSION = migrations[migrations.length - 1]?.version ?? 0;
 
 let shared: ChattorDb | null = null;
+let sharedOptions: DexieOptions | undefined;
 /** The app's one database connection, opened on first use. */
 export function getDb(): ChattorDb {
-  shared ??= new ChattorDb();
+  shared ??= new ChattorDb(DB_NAME, sharedOptions);
   return shared;
+}
+
+/**
+ * A stateless session (Tor Browser on the home onion, docs/protocol.md §2.4) keeps everything in memory:
+ * `options` name an in-memory IndexedDB. Must run before the first getDb().
+ */
+export function useDatabaseBackend(options: DexieOptions): void {
+  if (shared) throw new Error('the database is already open');
+  sharedOptions = options;
 }
 
 /** The tables the engine owns, in the order a transaction names them. */

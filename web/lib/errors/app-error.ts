@@ -26,7 +26,9 @@ export type AppErrorCode =
   | 'E_PICTURE_TOO_LARGE'
   | 'E_PICTURES_TOO_MANY'
   | 'E_COMMENT_TOO_LONG'
-  | 'E_CIRCLE_NAME';
+  | 'E_CIRCLE_NAME'
+  | 'E_NO_HOME_VAULT'
+  | 'E_HOME_VAULT_FILE';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

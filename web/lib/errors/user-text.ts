@@ -25,6 +25,9 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_WRONG_PASSWORD: 'That password or recovery code does not open this backup (or the file is damaged).',
   E_UNSUPPORTED: 'This gateway and app versions do not match.',
   E_MAILBOX: 'A friend’s node could not hold or hand over offline mail.',
+  E_LEASE_HELD: 'Chattor is open in another browser (for example Tor Browser) on this node.',
+  E_LEASE_LOST: 'Chattor was opened in another browser on this node, so it stopped here.',
+  E_TOO_LARGE: 'That is too large for the gateway to keep.',
   E_INTERNAL: 'Something went wrong inside Chattor.',
   // Raised by the web app itself (app-error.ts).
   E_LINK_INVALID: 'That is not a Chattor contact link. Paste the whole link, starting with chattor:card/.',
@@ -53,6 +56,8 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_PICTURES_TOO_MANY: 'A post can have at most 4 pictures.',
   E_COMMENT_TOO_LONG: 'A comment can be at most 2,000 characters.',
   E_CIRCLE_NAME: 'Give the circle a name of 1 to 64 characters.',
+  E_NO_HOME_VAULT: 'Your gateway keeps no vault for Tor Browser yet: create one in Settings › Tor Browser.',
+  E_HOME_VAULT_FILE: 'The vault your gateway keeps is damaged or from another version of Chattor.',
 };
 
 export function isErrorCode(code: string): code is ErrorCode | AppErrorCode {

@@ -94,6 +94,31 @@ export class KeyVault {
     return lockKdf(await this.#row());
   }
 
+  /**
+   * A stateless session (docs/protocol.md §2.4) starts with the storage key its home vault carried: a
+   * device-protected vault around it, unlocked. Refused where a vault exists already.
+   */
+  async adopt(storageKey: Uint8Array): Promise<void> {
+    const { row, vaultKey } = await newVaultRow(storageKey.slice());
+    await this.#db.vault.add(row);
+    this.#key = vaultKey;
+    this.#protection = row.protection;
+  }
+
+  /** The raw storage key, for the home vault's snapshot (§2.4). The caller zeroes it. */
+  async exportStorageKey(): Promise<Uint8Array> {
+    return vaultOpen(this.#unlockedKey(), 'storage-key', (await this.#row()).storageKey);
+  }
+
+  /** Seals and opens the home vault's blob key (§2.4) with the vault key. */
+  sealHomeKey(key: Uint8Array): Promise<Uint8Array> {
+    return vaultSeal(this.#unlockedKey(), 'home-vault-key', key);
+  }
+
+  openHomeKey(sealed: Uint8Array): Promise<Uint8Array> {
+    return vaultOpen(this.#unlockedKey(), 'home-vault-key', sealed);
+  }
+
   /** The key that seals ratchet states (EngineOptions.storageKey): non-extractable where possible. */
   async storageKey(): Promise<SymmetricKey> {
     const raw = await vaultOpen(this.#unlockedKey(), 'storage-key', (await this.#row()).storageKey);

@@ -14,7 +14,7 @@ import { utf8 } from '../../../shared/util/bytes';
 import { ChattorError } from '../../../shared/util/errors';
 
 export const VAULT_SEAL_VERSION = 1;
-export type SealLabel = 'identity' | 'storage-key' | 'vault-key' | 'vault-lock';
+export type SealLabel = 'identity' | 'storage-key' | 'vault-key' | 'vault-lock' | 'home-vault-key';
 
 /** The one row of the `vault` table (database version 3). */
 export interface VaultRow {

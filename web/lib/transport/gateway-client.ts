@@ -243,7 +243,7 @@ export class GatewayClient {
     return this.command('GetMailboxStats', {}).then((r) => r.stats);
   }
 
-  /** Relay mode as the gateway runs it now (§2.3). */
+  /** Relay mode as the gateway runs it now (§2.6). */
   getRelay(): Promise<RelayStatus> {
     return this.command('GetRelay', {}).then((r) => r.relay);
   }

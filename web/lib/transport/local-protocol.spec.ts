@@ -132,3 +132,45 @@ describe('parseServerMessage', () => {
     }
   });
 });
+
+describe('home onion and engine lease messages (§2.3–2.4)', () => {
+  const onion = 'b'.repeat(56);
+  const clientKey = `${onion}:descriptor:x25519:${'A'.repeat(52)}`;
+
+  it('accepts the home access a gateway reports, and nothing malformed', () => {
+    expect(parseCommandResult('GetHomeAccess', { home: { enabled: false } })).toEqual({
+      ok: true,
+      value: { home: { enabled: false } },
+    });
+    expect(parseCommandResult('SetHomeAccess', { home: { enabled: true, onion, clientKey, x: 1 } })).toEqual({
+      ok: true,
+      value: { home: { enabled: true, onion, clientKey } },
+    });
+    for (const home of [
+      undefined,
+      { enabled: 'yes' },
+      { enabled: true, onion },
+      { enabled: true, onion, clientKey: clientKey.toLowerCase() },
+      { enabled: true, onion, clientKey: `${'c'.repeat(56)}:descriptor:x25519:${'A'.repeat(52)}` },
+    ])
+      expect(parseCommandResult('GetHomeAccess', { home }).ok).toBe(false);
+  });
+
+  it('checks lease grants and knows the lease events', () => {
+    const lease = 'L'.repeat(22);
+    expect(parseCommandResult('AcquireEngineLease', { lease, generation: 3 })).toEqual({
+      ok: true,
+      value: { lease, generation: 3 },
+    });
+    expect(parseCommandResult('AcquireEngineLease', { lease: 'short', generation: 3 }).ok).toBe(false);
+    expect(parseCommandResult('AcquireEngineLease', { lease, generation: -1 }).ok).toBe(false);
+    expect(parseServerMessage({ t: 'EngineLeaseRequested' })).toEqual({
+      ok: true,
+      value: { t: 'EngineLeaseRequested' },
+    });
+    expect(parseServerMessage({ t: 'EngineLeaseLost', extra: 1 })).toEqual({
+      ok: true,
+      value: { t: 'EngineLeaseLost' },
+    });
+  });
+});

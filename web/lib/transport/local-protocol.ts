@@ -48,7 +48,7 @@ export interface LocalStatus {
   uiUrl: string;
 }
 
-// ── relay mode (§2.3) ─────────────────────────────────────────────────────────────────────────────
+// ── relay mode (§2.6) ─────────────────────────────────────────────────────────────────────────────
 
 export const RELAY_STATES = ['off', 'on', 'paused'] as const;
 export type RelayState = (typeof RELAY_STATES)[number];
@@ -118,10 +118,35 @@ export interface SetRelayCommand {
   id: string;
   settings: RelaySettings;
 }
+/** §2.3: the home onion's switch and its client key. */
+export interface GetHomeAccessCommand {
+  t: 'GetHomeAccess';
+  id: string;
+}
+export interface SetHomeAccessCommand {
+  t: 'SetHomeAccess';
+  id: string;
+  enabled: boolean;
+}
+/** §2.4: one local client at a time runs the engine on the identity the home vault carries. */
+export interface AcquireEngineLeaseCommand {
+  t: 'AcquireEngineLease';
+  id: string;
+  takeover?: boolean;
+}
+/** §2.4: the holder has stopped its engine and written its state after EngineLeaseRequested. */
+export interface ReleaseEngineLeaseCommand {
+  t: 'ReleaseEngineLease';
+  id: string;
+}
 export type LocalCommand =
   | GetRelayCommand
   | SetRelayCommand
   | GetStatusCommand
+  | ReleaseEngineLeaseCommand
+  | GetHomeAccessCommand
+  | SetHomeAccessCommand
+  | AcquireEngineLeaseCommand
   | DialPeerCommand
   | ClosePeerCommand
   | RotateHandleCommand
@@ -139,6 +164,13 @@ export interface MailboxStats {
   oldestAt: number | null;
 }
 
+/** The home onion (§2.3): `clientKey` is `<onion>:descriptor:x25519:<base32>`, for Tor Browser. */
+export interface HomeAccessInfo {
+  enabled: boolean;
+  onion?: string;
+  clientKey?: string;
+}
+
 /** What `CommandDone` carries, per command. */
 export interface CommandResultMap {
   GetStatus: { status: LocalStatus };
@@ -151,6 +183,11 @@ export interface CommandResultMap {
   GetMailboxStats: { stats: MailboxStats };
   GetRelay: { relay: RelayStatus };
   SetRelay: { relay: RelayStatus };
+  GetHomeAccess: { home: HomeAccessInfo };
+  SetHomeAccess: { home: HomeAccessInfo };
+  /** `lease` goes with every vault write; `generation` is the stored vault's (0: none yet). */
+  AcquireEngineLease: { lease: string; generation: number };
+  ReleaseEngineLease: Record<string, never>;
 }
 
 /** A command as the caller writes it; the client adds the `id`. */
@@ -194,8 +231,18 @@ export interface RelayChangedEvent {
   t: 'RelayChanged';
   relay: RelayStatus;
 }
+/** Another local client asks for the engine lease (§2.4): stop, write the vault, release. */
+export interface EngineLeaseRequestedEvent {
+  t: 'EngineLeaseRequested';
+}
+/** Another local client took the engine lease without a hand-over (§2.4): stop the engine here. */
+export interface EngineLeaseLostEvent {
+  t: 'EngineLeaseLost';
+}
 export type LocalEvent =
   | RelayChangedEvent
+  | EngineLeaseRequestedEvent
+  | EngineLeaseLostEvent
   | StatusChangedEvent
   | TorBootstrappedEvent
   | OnionPublishedEvent
@@ -233,6 +280,8 @@ const ONION_RE = /^[a-z2-7]{56}(\.onion)?$/;
 /** base64url of 40 bytes, unpadded. */
 const OKEY_RE = /^[A-Za-z0-9_-]{53}[AQgw]$/;
 const CAP_HASH_RE = /^[0-9a-f]{64}$/;
+const CLIENT_KEY_RE = /^[a-z2-7]{56}:descriptor:x25519:[A-Z2-7]{52}$/;
+const LEASE_RE = /^[A-Za-z0-9_-]{22}$/;
 
 function isObj(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -360,12 +409,25 @@ export function parseRelayStatus(x: unknown): Parsed<RelayStatus> {
   });
 }
 
+export function parseHomeAccess(x: unknown): Parsed<HomeAccessInfo> {
+  if (!isObj(x) || typeof x.enabled !== 'boolean') return fail('home');
+  if (!x.enabled) return ok({ enabled: false });
+  if (!isOnionAddress(x.onion) || typeof x.clientKey !== 'string' || !CLIENT_KEY_RE.test(x.clientKey))
+    return fail('home.clientKey');
+  if (!x.clientKey.startsWith(`${x.onion.replace(/\.onion$/, '')}:`)) return fail('home.clientKey');
+  return ok({ enabled: true, onion: x.onion, clientKey: x.clientKey });
+}
+
 function parseEvent(x: Obj): Parsed<LocalEvent> | null {
   switch (x.t) {
     case 'RelayChanged': {
       const relay = parseRelayStatus(x.relay);
       return relay.ok ? ok({ t: 'RelayChanged', relay: relay.value }) : fail(relay.reason);
     }
+    case 'EngineLeaseRequested':
+      return ok({ t: 'EngineLeaseRequested' });
+    case 'EngineLeaseLost':
+      return ok({ t: 'EngineLeaseLost' });
     case 'StatusChanged': {
       const status = parseStatus(x.status);
       return status.ok ? ok({ t: 'StatusChanged', status: status.value }) : fail(status.reason);
@@ -462,6 +524,19 @@ export function parseCommandResult<T extends LocalCommandType>(
       const relay = parseRelayStatus(result.relay);
       return (relay.ok ? ok({ relay: relay.value }) : fail(relay.reason)) as Parsed<CommandResultMap[T]>;
     }
+    case 'GetHomeAccess':
+    case 'SetHomeAccess': {
+      const home = parseHomeAccess(result.home);
+      return (home.ok ? ok({ home: home.value }) : fail(home.reason)) as Parsed<CommandResultMap[T]>;
+    }
+    case 'ReleaseEngineLease':
+      return ok({}) as Parsed<CommandResultMap[T]>;
+    case 'AcquireEngineLease':
+      return (
+        typeof result.lease === 'string' && LEASE_RE.test(result.lease) && isCount(result.generation)
+          ? ok({ lease: result.lease, generation: result.generation })
+          : fail('lease')
+      ) as Parsed<CommandResultMap[T]>;
     default:
       return fail(`unknown command ${String(t)}`);
   }

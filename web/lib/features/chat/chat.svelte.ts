@@ -51,6 +51,20 @@ export class ChatManager {
     this.lastByContact = { ...last, ...this.lastByContact };
   }
 
+  /**
+   * The database was replaced by state another browser wrote (the home vault, docs/protocol.md §2.4):
+   * previews from storage win, and the open conversation merges what it did not show yet.
+   */
+  async reload(): Promise<void> {
+    const last: Record<Id, ChatMessage> = {};
+    for (const c of this.#deps.friends.all) {
+      const [m] = await this.#deps.storage.listMessages(c.id, { limit: 1 });
+      if (m) last[c.id] = m;
+    }
+    this.lastByContact = last;
+    await this.open?.load();
+  }
+
   /** Opens a conversation (replacing the open one) and loads its newest messages. */
   async openConversation(contactId: Id): Promise<Conversation> {
     const current = this.open;

@@ -18,6 +18,8 @@ import { FeedManager } from '$lib/features/feed/feed.svelte';
 import { FriendsManager } from '$lib/features/friends/friends.svelte';
 import { MailboxManager } from '$lib/features/mailbox/mailbox.svelte';
 import type { NodeStatusManager } from '$lib/features/node/node.svelte';
+import { HomeSync } from '$lib/features/home/home-sync.svelte';
+import { isStatelessSession } from '$lib/features/home/stateless';
 import { prefs } from '$lib/features/settings/prefs.svelte';
 import { GatewayEngineTransport } from '$lib/transport/engine-transport';
 import type { GatewayClient } from '$lib/transport/gateway-client';
@@ -27,10 +29,19 @@ import { createEngine, type EngineFactory } from './engine-factory';
 /**
  * `unavailable`: this build has no engine · `no-identity`: onboarding · `locked`: the vault waits for
  * its passphrase · `waiting`: has an identity, waiting for the link and the contact onion · `running` ·
- * `failed`: start failed (see problems).
+ * `elsewhere`: another browser holds the engine lease (docs/protocol.md §2.4) · `failed`: start failed
+ * (see problems).
  */
 export type EnginePhase =
-  'idle' | 'loading' | 'unavailable' | 'no-identity' | 'locked' | 'waiting' | 'running' | 'failed';
+  | 'idle'
+  | 'loading'
+  | 'unavailable'
+  | 'no-identity'
+  | 'locked'
+  | 'waiting'
+  | 'running'
+  | 'elsewhere'
+  | 'failed';
 
 export interface EngineHostDeps {
   /** The engine's tables, posts and the own log included (docs/protocol.md §7). */
@@ -39,6 +50,8 @@ export interface EngineHostDeps {
   vault: KeyVault;
   /** Where file bytes live (docs/protocol.md §6). */
   files: BrowserFileStore;
+  /** The home vault and the engine lease (docs/protocol.md §2.4). */
+  home: HomeSync;
 }
 
 export class EngineHost {
@@ -50,21 +63,28 @@ export class EngineHost {
   readonly chat: ChatManager;
   readonly mailbox: MailboxManager;
   readonly feed: FeedManager;
+  readonly home: HomeSync;
 
   readonly #node: NodeStatusManager;
   readonly #deps: EngineHostDeps;
   #client: GatewayClient | null = null;
   #transport: GatewayEngineTransport | null = null;
   #starting = false;
+  #takeover = false;
 
   constructor(node: NodeStatusManager, deps: Partial<EngineHostDeps> = {}) {
     this.#node = node;
+    const stateless = isStatelessSession();
+    const vault = deps.vault ?? new KeyVault(getDb());
     this.#deps = {
       storage: deps.storage ?? new DexieEngineStorage(getDb()),
       createEngine: deps.createEngine ?? createEngine,
-      vault: deps.vault ?? new KeyVault(getDb()),
-      files: deps.files ?? new BrowserFileStore(),
+      vault,
+      // A stateless session writes nothing to disk: no Origin Private File System (§2.4).
+      files: deps.files ?? new BrowserFileStore(stateless ? { opfs: () => Promise.resolve(null) } : {}),
+      home: deps.home ?? new HomeSync({ vault, stateless }),
     };
+    this.home = this.#deps.home;
     const engine = () => this.engine;
     this.friends = new FriendsManager({ engine, storage: this.#deps.storage });
     this.chat = new ChatManager({
@@ -75,6 +95,14 @@ export class EngineHost {
     });
     this.mailbox = new MailboxManager({ engine });
     this.feed = new FeedManager({ engine });
+  }
+
+  /** From the "open in another browser" notice: take the engine lease over and start here. */
+  useHere(): void {
+    if (this.phase !== 'elsewhere') return;
+    this.#takeover = true;
+    this.phase = 'waiting';
+    this.#maybeStart();
   }
 
   get storage(): EngineStorage {
@@ -110,6 +138,12 @@ export class EngineHost {
     const offs = [
       engine.on((e) => this.#onEvent(e)),
       client.onConnection(() => this.#maybeStart()),
+      client.on('EngineLeaseLost', () => this.#leaseLost(engine)),
+      client.on('EngineLeaseRequested', () => {
+        this.#handOver(engine, client).catch((error: unknown) =>
+          handleError(error, { quiet: true, context: 'engine lease' }),
+        );
+      }),
       client.on('StatusChanged', () => this.#maybeStart()),
       client.on('OnionPublished', (e) => {
         this.#maybeStart();
@@ -214,9 +248,17 @@ export class EngineHost {
     if (!engine || this.phase !== 'waiting' || this.#starting) return;
     if (this.#client?.connection.state !== 'open' || !this.#transport?.contactOnion()) return;
     this.#starting = true;
-    engine
-      .start()
-      .then(async () => {
+    const client = this.#client;
+    const takeover = this.#takeover;
+    this.#takeover = false;
+    this.#deps.home
+      .beforeStart(client, () => this.#reload(), takeover)
+      .then(async (go) => {
+        if (!go) {
+          this.phase = 'elsewhere';
+          return;
+        }
+        await engine.start();
         this.phase = 'running';
         await this.friends.loadMyLink();
       })
@@ -227,7 +269,31 @@ export class EngineHost {
       .finally(() => (this.#starting = false));
   }
 
+  /** The database now holds what another browser wrote into the home vault. */
+  async #reload(): Promise<void> {
+    await this.friends.load();
+    await this.chat.reload();
+  }
+
+  /** §2.4: another browser asks to run the engine: stop here, write the vault, release the lease. */
+  async #handOver(engine: ChatEngineApi, client: GatewayClient): Promise<void> {
+    const wasRunning = this.phase === 'running';
+    this.phase = 'elsewhere';
+    if (wasRunning) await engine.stop();
+    await this.#deps.home.handOver(client);
+  }
+
+  #leaseLost(engine: ChatEngineApi): void {
+    this.#deps.home.leaseLost();
+    if (this.engine !== engine) return;
+    const wasRunning = this.phase === 'running';
+    this.phase = 'elsewhere';
+    if (wasRunning)
+      engine.stop().catch((error: unknown) => handleError(error, { quiet: true, context: 'chat engine' }));
+  }
+
   #onEvent(e: EngineEvent): void {
+    if (e.t !== 'FileProgress') this.#deps.home.changed(e.t === 'MessageAdded');
     switch (e.t) {
       case 'ContactChanged':
         this.friends.applyChanged(e.contact);

@@ -1,4 +1,4 @@
-// What Settings › Relay says about the relay (docs/protocol.md §2.3): one honest headline for where it
+// What Settings › Relay says about the relay (docs/protocol.md §2.6): one honest headline for where it
 // stands, and how long it has been up. Plain words: the user decides on these.
 import type { RelayStatus } from '$lib/transport/local-protocol';
 

@@ -1,4 +1,4 @@
-// Relay mode in the browser (docs/protocol.md §2.3): the gateway's RelayStatus checked field by field,
+// Relay mode in the browser (docs/protocol.md §2.6): the gateway's RelayStatus checked field by field,
 // and the headline Settings shows for each stage.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RELAY_SETTINGS } from '../../../../shared/wire/relay-settings';

@@ -1,4 +1,4 @@
-// Relay mode as Settings shows it (docs/protocol.md §2.3): the gateway's RelayStatus, read while a view
+// Relay mode as Settings shows it (docs/protocol.md §2.6): the gateway's RelayStatus, read while a view
 // watches (and every few seconds then, since reachability and the consensus change on tor's own time),
 // replaced on every RelayChanged; saving sends SetRelay and shows what the gateway answers.
 import { ChattorError } from '../../../../shared/util/errors';
