@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { toBase64Url } from '../shared/util/bytes.js';
 import { createApp } from './http/app.js';
 import type { GuardConfig } from './http/guard.js';
-import { createStaticSite } from './http/static.js';
+import { createStaticSite, zkArtifactFiles } from './http/static.js';
+import { packageRoot } from './config.js';
 import { LocalHub } from './local/hub.js';
 import { MailboxService } from './mailbox/service.js';
 import { DAY_MS, MailboxStore } from './mailbox/store.js';
@@ -191,7 +192,11 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     log: log.child('local'),
   });
   const guard: GuardConfig = { port: cfg.uiPort, token };
-  const app = createApp({ guard, site: createStaticSite(cfg.staticDir), status });
+  const app = createApp({
+    guard,
+    site: createStaticSite(cfg.staticDir, zkArtifactFiles(packageRoot())),
+    status,
+  });
   const server = await startLocalServer({ port: cfg.uiPort, app, guard, hub });
 
   tor =

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'E_WRONG_PASSWORD'
   | 'E_UNSUPPORTED'
   | 'E_MAILBOX'
+  | 'E_ZK_ROOT'
+  | 'E_ZK_PROOF'
+  | 'E_ZK_NULLIFIER'
   | 'E_INTERNAL';
 
 export class ChattorError extends Error {

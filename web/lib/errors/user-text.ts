@@ -25,6 +25,9 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_WRONG_PASSWORD: 'That password or recovery code does not open this backup (or the file is damaged).',
   E_UNSUPPORTED: 'This gateway and app versions do not match.',
   E_MAILBOX: 'A friend’s node could not hold or hand over offline mail.',
+  E_ZK_ROOT: 'The proof was made against an unknown or expired version of the friends group.',
+  E_ZK_PROOF: 'The proof does not show membership of the friends group for this message.',
+  E_ZK_NULLIFIER: 'Already used: one vote per member per poll, and no replayed messages.',
   E_INTERNAL: 'Something went wrong inside Chattor.',
   // Raised by the web app itself (app-error.ts).
   E_LINK_INVALID: 'That is not a Chattor contact link. Paste the whole link, starting with chattor:card/.',
