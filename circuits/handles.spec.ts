@@ -250,6 +250,25 @@ describe('an anonymous message (§8.4–8.5)', () => {
   });
 });
 
+describe('an anonymous comment (§8.4): relayed by the post’s author as “a friend of” them', () => {
+  it('bob comments on alice’s post; everyone sees "a friend of alice", nobody sees bob', async () => {
+    const post = await alice.engine.publishPost({ text: 'what should I cook?', pictures: [] });
+    await settle(alice, bob, dave);
+    const key = `${await idOf(bob, alice)}:${post.id}`;
+    await until(async () => (await bob.engine.getPost(key)) !== undefined, 'bob has the post');
+    await bob.engine.commentAnonymously(key, 'pasta, obviously');
+    const mine = (await alice.engine.getPost(post.key))!;
+    expect(mine.comments).toHaveLength(1);
+    expect(mine.comments[0]).toMatchObject({ byName: 'a friend of alice', text: 'pasta, obviously' });
+    expect(mine.comments[0]!.by).not.toBe(await idOf(alice, bob));
+    await settle(alice, bob, dave);
+    await until(
+      async () => (await dave.engine.getPost(`${await idOf(dave, alice)}:${post.id}`))?.comments.length === 1,
+      'dave sees the comment',
+    );
+  });
+});
+
 describe('a poll (§8.4: scope = poll, one vote per member)', () => {
   it('bob votes once; his second vote is refused; dave votes', async () => {
     const aliceId = await idOf(bob, alice);

@@ -426,6 +426,8 @@ export interface ChatEngineApi {
   joinGroup(owner: Id, on: boolean): Promise<void>;
   /** An anonymous message to `owner` as "one of your friends" (§8.4); resolves once it was accepted. */
   sendAnonymous(owner: Id, body: string, onProgress?: (stage: ProveStage) => void): Promise<void>;
+  /** An anonymous comment on a friend's post; the friend relays it as "a friend of <friend>" (§8.4). */
+  commentAnonymously(postKey: string, text: string, onProgress?: (stage: ProveStage) => void): Promise<void>;
   /** A poll in our own friends group, sent to its members. */
   createPoll(question: string, options: string[], closesAt: number): Promise<PollInfo>;
   /** An anonymous vote in `owner`'s poll; refused (E_ZK_NULLIFIER) if this member voted already. */

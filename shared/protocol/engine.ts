@@ -401,6 +401,34 @@ export class ChatEngine implements ChatEngineApi {
     );
   }
 
+  /** An anonymous comment on a friend's post, relayed by them as "a friend of <them>" (§8.4). */
+  async commentAnonymously(
+    postKey: string,
+    text: string,
+    onProgress?: (stage: ProveStage) => void,
+  ): Promise<void> {
+    if (!isText(text, 1, MAX_ANON_BODY) || text.trim().length === 0)
+      throw new ChattorError('E_BAD_INPUT', `comment: 1..${MAX_ANON_BODY} characters`);
+    const post = await this.social((s) => s.getPost(postKey));
+    if (!post || post.mine) throw new ChattorError('E_BAD_INPUT', "not a friend's post");
+    const rng = this.core.rng;
+    await this.core.handles!.submit(
+      (fn) => this.handles(() => fn()),
+      post.authorId,
+      (gid, ver, handle, sentAt) => ({
+        t: 'anon-comment',
+        gid,
+        ver,
+        nonce: randomId(rng),
+        handle,
+        sentAt,
+        post: post.id,
+        text,
+      }),
+      onProgress,
+    );
+  }
+
   createPoll(question: string, options: string[], closesAt: number): Promise<PollInfo> {
     return this.handles((h) => h.createPoll(question, options, closesAt));
   }

@@ -59,6 +59,8 @@ interface OwnVersion {
   root: string;
   exp: number;
   size: number;
+  /** The owner's signature (base64url), to send the version again to a member who asks. */
+  sig: string;
 }
 
 interface OwnGroup {
@@ -84,12 +86,24 @@ interface StoredPoll extends PollInfo {
 /** A statement (§8.4), members in the canonical order. */
 type Statement =
   | { t: 'anon-msg'; gid: Id; ver: number; nonce: Id; handle: string; sentAt: number; body: string }
+  | {
+      t: 'anon-comment';
+      gid: Id;
+      ver: number;
+      nonce: Id;
+      handle: string;
+      sentAt: number;
+      post: Id;
+      text: string;
+    }
   | { t: 'vote'; gid: Id; ver: number; poll: Id; choice: number; handle: string; sentAt: number };
 
 export function scopeOf(s: Statement): string {
   switch (s.t) {
     case 'anon-msg':
       return `chattor/anon-msg/${s.gid}/${s.nonce}`;
+    case 'anon-comment':
+      return `chattor/anon-comment/${s.gid}/${s.nonce}`;
     case 'vote':
       return `chattor/poll/${s.gid}/${s.poll}`;
     default:
@@ -124,6 +138,12 @@ export function decodeStatement(bytes: Uint8Array): Statement {
     need(isText(o.body, 1, MAX_ANON_BODY), 'body');
     const { gid, ver, nonce, handle, sentAt, body } = o as Statement & { t: 'anon-msg' };
     s = { t: 'anon-msg', gid, ver, nonce, handle, sentAt, body };
+  } else if (o.t === 'anon-comment') {
+    need(isId(o.nonce), 'nonce');
+    need(isId(o.post), 'post');
+    need(isText(o.text, 1, MAX_ANON_BODY), 'text');
+    const { gid, ver, nonce, handle, sentAt, post, text } = o as Statement & { t: 'anon-comment' };
+    s = { t: 'anon-comment', gid, ver, nonce, handle, sentAt, post, text };
   } else if (o.t === 'vote') {
     need(isId(o.poll), 'poll');
     need(time(o.choice) && (o.choice as number) < MAX_POLL_OPTIONS, 'choice');
@@ -394,7 +414,9 @@ export class HandleAgent {
   async onJoin(contactId: Id, commitment: string): Promise<void> {
     const g = await this.ownGroup();
     const old = g.members.find((m) => m.contactId === contactId);
-    if (old?.commitment === commitment || (!old && commitment === '')) return;
+    // The same opt-in again (the member lost its copy): send it the current version again.
+    if (old && old.commitment === commitment) return this.sendVersion(g, g.versions[0], [contactId]);
+    if (!old && commitment === '') return;
     if (commitment !== '' && g.members.some((m) => m.commitment === commitment && m.contactId !== contactId))
       throw new ChattorError('E_BAD_INPUT', 'zk-join: commitment already in the group');
     const members = g.members.filter((m) => m.contactId !== contactId);
@@ -437,24 +459,39 @@ export class HandleAgent {
     const exp = now + ROOT_TTL;
     const key = fromBase64Url(g.key.publicKey, 'key');
     const sig = await sign(c.k.identity.signing.privateKey, rootMessage(g.gid, tree.root, ver, exp, key));
-    const version: OwnVersion = { ver, root: commitmentHex(tree.root), exp, size: g.members.length };
+    const version: OwnVersion = {
+      ver,
+      root: commitmentHex(tree.root),
+      exp,
+      size: g.members.length,
+      sig: toBase64Url(sig),
+    };
     const kept = removal ? [] : g.versions.filter((v) => v.exp > now);
     const next: OwnGroup = { ...g, versions: [version, ...kept].slice(0, VERSIONS_KEPT) };
     await c.storage.putMeta(M.own, next);
+    await this.sendVersion(
+      next,
+      version,
+      g.members.map((m) => m.contactId),
+    );
+    this.emit();
+  }
+
+  private async sendVersion(g: OwnGroup, v: OwnVersion | undefined, to: Id[]): Promise<void> {
+    if (!v || v.size !== g.members.length) return;
     const payload = {
       t: 'zk-group' as const,
       gid: g.gid,
-      ver,
-      exp,
+      ver: v.ver,
+      exp: v.exp,
       key: g.key.publicKey,
       members: g.members.map((m) => m.commitment),
-      sig: toBase64Url(sig),
+      sig: v.sig,
     };
-    for (const m of g.members) {
-      const id = randomId(c.rng);
-      await c.sendTo(m.contactId, { ...payload, id }, { kind: 'control', messageId: id });
+    for (const contactId of to) {
+      const id = randomId(this.core.rng);
+      await this.core.sendTo(contactId, { ...payload, id }, { kind: 'control', messageId: id });
     }
-    this.emit();
   }
 
   async createPoll(question: string, options: string[], closesAt: number): Promise<PollInfo> {
@@ -562,6 +599,17 @@ export class HandleAgent {
       throw new ChattorError('E_ZK_NULLIFIER', 'already used: one vote per member per poll, no replays');
     const until = poll ? poll.closes + POLL_NULLIFIER_GRACE : v.exp;
     switch (s.t) {
+      case 'anon-comment': {
+        const social = c.social;
+        if (!social) throw new ChattorError('E_UNSUPPORTED', 'this client keeps no posts');
+        await c.storage.addSeen(seenKey, until, '1');
+        try {
+          await social.relayAnonymousComment(s.post, s.text, `a friend of ${c.k.displayName}`);
+        } finally {
+          await social.flush();
+        }
+        return;
+      }
       case 'anon-msg': {
         const inbox = (await c.storage.getMeta<AnonMessage[]>(M.inbox)) ?? [];
         const m: AnonMessage = {

@@ -80,8 +80,9 @@ test('carol (not alice’s friend) cannot produce an accepted proof', async () =
   await anon(carol).open();
   await expect.poll(() => anon(carol).groupNames()).toEqual(['bob']);
   // A member leaks alice's group (gid, version, handle key) to carol.
-  const aliceId = await new FriendsPage(bob.page).contactId('alice');
-  await anon(bob).open();
+  const bobFriends = new FriendsPage(bob.page);
+  await bobFriends.open();
+  const aliceId = await bobFriends.contactId('alice');
   const leaked = await bob.page.evaluate(async (key) => {
     return new Promise<unknown>((resolve, reject) => {
       const r = indexedDB.open('chattor');
