@@ -12,6 +12,7 @@ import {
   decodeStatement,
   decodeSubmission,
   encodeSubmission,
+  PROOF_BYTES,
   ROOT_TTL,
   scopeOf,
 } from '../shared/protocol/handles.js';
@@ -24,6 +25,7 @@ import {
   encodeMembershipProof,
   identityCommitment,
   identitySecretFromSeed,
+  MEMBERSHIP_PROOF_BYTES,
   membershipInputFromTree,
   messageHash,
   parsePublicSignals,
@@ -243,6 +245,7 @@ describe('an anonymous message (§8.4–8.5)', () => {
   });
 
   it('malformed submissions are refused without a proof check', async () => {
+    expect(PROOF_BYTES).toBe(MEMBERSHIP_PROOF_BYTES);
     expect(() => decodeSubmission(new Uint8Array(10))).toThrow(/short/);
     expect(() => decodeStatement(utf8.encode('{"t":"anon-msg"}'))).toThrow(/statement/);
     const junk = encodeHandleBody('SUBMIT', new Uint8Array(1024).fill(1));

@@ -7,21 +7,8 @@ import { generateMailboxKey, openEnvelope, sealEnvelope } from '../crypto/envelo
 import { sha256, sign, verify } from '../crypto/primitives.js';
 import { fromBase64Url, fromHex, toBase64Url, utf8 } from '../util/bytes.js';
 import { ChattorError, missingCaseError, type ErrorCode } from '../util/errors.js';
-import {
-  createGroupTree,
-  decodeMembershipProof,
-  encodeMembershipProof,
-  identityCommitment,
-  identitySecretFromSeed,
-  MEMBERSHIP_PROOF_BYTES,
-  membershipInputFromTree,
-  messageHash,
-  nullifierKey,
-  parsePublicSignals,
-  publicSignalsToStrings,
-  scopeHash,
-  toBytes32,
-} from '../zk/index.js';
+import { messageHash, scopeHash, toBytes32 } from '../zk/field.js';
+import { nullifierKey } from '../zk/nullifiers.js';
 import type { AnonMessage, HandlesStatus, Id, PollInfo, ProveStage, ZkProver } from './api.js';
 import { encodeHandleBody, isId, randomId } from './body.js';
 import type { Core } from './core.js';
@@ -33,6 +20,16 @@ import {
   type ZkGroupPayload,
   type ZkPollPayload,
 } from './payload.js';
+
+/**
+ * Poseidon, the LeanIMT and the proof encoding load on first use (~35 KB gzipped of round constants and
+ * tree code), so the PWA's first load does not carry them.
+ */
+let zkLib: Promise<typeof import('../zk/index.js')> | undefined;
+const zkLoad = (): Promise<typeof import('../zk/index.js')> => (zkLib ??= import('../zk/index.js'));
+
+/** docs/zk.md §6 (`PROOF_BYTES`; checked equal in circuits/handles.spec.ts). */
+export const PROOF_BYTES = 385;
 
 export const ROOT_TTL = 7 * 24 * 3600_000;
 export const ROOT_RENEW = 2 * 24 * 3600_000;
@@ -161,10 +158,9 @@ export function encodeSubmission(statement: Uint8Array, proof: Uint8Array): Uint
 }
 
 export function decodeSubmission(body: Uint8Array): { statement: Uint8Array; proof: Uint8Array } {
-  if (body.length < 2 + MEMBERSHIP_PROOF_BYTES) throw new ChattorError('E_BAD_INPUT', 'submission too short');
+  if (body.length < 2 + PROOF_BYTES) throw new ChattorError('E_BAD_INPUT', 'submission too short');
   const n = (body[0]! << 8) | body[1]!;
-  if (body.length !== 2 + n + MEMBERSHIP_PROOF_BYTES)
-    throw new ChattorError('E_BAD_INPUT', 'submission length');
+  if (body.length !== 2 + n + PROOF_BYTES) throw new ChattorError('E_BAD_INPUT', 'submission length');
   return { statement: body.subarray(2, 2 + n), proof: body.subarray(2 + n) };
 }
 
@@ -207,7 +203,8 @@ export class HandleAgent {
   private async secretFor(owner: Id): Promise<bigint> {
     const seed = await this.seed();
     try {
-      return identitySecretFromSeed(await sha256(domain(MEMBER_LABEL, seed, utf8.encode(owner))));
+      const z = await zkLoad();
+      return z.identitySecretFromSeed(await sha256(domain(MEMBER_LABEL, seed, utf8.encode(owner))));
     } finally {
       seed.fill(0);
     }
@@ -248,6 +245,7 @@ export class HandleAgent {
     const c = this.core;
     const friend = await c.storage.getContact(owner);
     if (friend?.state !== 'friend') throw new ChattorError('E_STATE', 'only a friend’s group can be joined');
+    const { identityCommitment } = await zkLoad();
     const commitment = on ? commitmentHex(identityCommitment(await this.secretFor(owner))) : '';
     const prev = await c.storage.getMeta<MemberGroup>(M.member(owner));
     const id = randomId(c.rng);
@@ -271,6 +269,7 @@ export class HandleAgent {
   /** The newest unexpired version that contains our commitment. */
   private async usableVersion(owner: Id, m: MemberGroup): Promise<ZkGroupPayload | undefined> {
     if (!m.joined) return undefined;
+    const { identityCommitment } = await zkLoad();
     const mine = commitmentHex(identityCommitment(await this.secretFor(owner)));
     const now = this.core.now();
     return m.versions.find((v) => v.exp > now && v.members.includes(mine));
@@ -283,7 +282,7 @@ export class HandleAgent {
     if (!contact || contact.state !== 'friend')
       throw new ChattorError('E_STATE', 'zk-group from a non-friend');
     const card = decodeContactCard(fromBase64Url(contact.card, 'card'));
-    const tree = createGroupTree(p.members.map(hexToBig));
+    const tree = (await zkLoad()).createGroupTree(p.members.map(hexToBig));
     const ok = await verify(
       card.signingPublic,
       rootMessage(p.gid, tree.root, p.ver, p.exp, fromBase64Url(p.key, 'key')),
@@ -354,9 +353,10 @@ export class HandleAgent {
       const statement = make(v.gid, v.ver, handles.handleOnion() ?? '', c.now());
       const bytes = utf8.encode(JSON.stringify(statement));
       const secret = await this.secretFor(owner);
-      const input = membershipInputFromTree({
+      const z = await zkLoad();
+      const input = z.membershipInputFromTree({
         secret,
-        tree: createGroupTree(v.members.map(hexToBig)),
+        tree: z.createGroupTree(v.members.map(hexToBig)),
         scope: scopeHash(scopeOf(statement)),
         messageHash: messageHash(bytes),
       });
@@ -364,7 +364,8 @@ export class HandleAgent {
     });
     const { proof, publicSignals } = await zk.prove(prep.input, onProgress);
     onProgress?.('sending');
-    const encoded = encodeMembershipProof(proof, parsePublicSignals(publicSignals));
+    const z = await zkLoad();
+    const encoded = z.encodeMembershipProof(proof, z.parsePublicSignals(publicSignals));
     const { envelope } = await sealEnvelope(
       prep.key,
       fromHex(prep.gid),
@@ -455,7 +456,7 @@ export class HandleAgent {
       this.emit();
       return;
     }
-    const tree = createGroupTree(g.members.map((m) => hexToBig(m.commitment)));
+    const tree = (await zkLoad()).createGroupTree(g.members.map((m) => hexToBig(m.commitment)));
     const exp = now + ROOT_TTL;
     const key = fromBase64Url(g.key.publicKey, 'key');
     const sig = await sign(c.k.identity.signing.privateKey, rootMessage(g.gid, tree.root, ver, exp, key));
@@ -582,8 +583,9 @@ export class HandleAgent {
       if (s.choice >= poll.options.length) throw new ChattorError('E_BAD_INPUT', 'no such option');
     }
     const scope = scopeHash(scopeOf(s));
-    const { proof, publicSignals } = decodeMembershipProof(sub.proof);
-    const ok = await this.zk.verify(proof, publicSignalsToStrings(publicSignals), {
+    const z = await zkLoad();
+    const { proof, publicSignals } = z.decodeMembershipProof(sub.proof);
+    const ok = await this.zk.verify(proof, z.publicSignalsToStrings(publicSignals), {
       root: hexToBig(v.root),
       scope,
       messageHash: messageHash(sub.statement),

@@ -20,13 +20,17 @@ export function loadMembershipArtifacts(): Promise<{ wasm: Uint8Array; zkey: Uin
   return loaded;
 }
 
-/** One Groth16 proof for a membershipCircuitInput (shared/zk/membership.ts). */
+/**
+ * One Groth16 proof for a membershipCircuitInput (shared/zk/membership.ts). `artifacts`: bytes already
+ * at hand (a benchmark page); default: the gateway's, fetched once, cached and hash-checked.
+ */
 export async function proveMembership(
   input: Record<string, unknown>,
   onProgress?: (stage: ProveStage) => void,
+  artifacts?: { wasm: Uint8Array; zkey: Uint8Array },
 ): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }> {
   onProgress?.('loading');
-  const { wasm, zkey } = await loadMembershipArtifacts();
+  const { wasm, zkey } = artifacts ?? (await loadMembershipArtifacts());
   onProgress?.('proving');
   return groth16.fullProve(input, wasm, zkey);
 }
