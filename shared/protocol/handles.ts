@@ -9,6 +9,7 @@ import { fromBase64Url, fromHex, toBase64Url, utf8 } from '../util/bytes.js';
 import { ChattorError, missingCaseError, type ErrorCode } from '../util/errors.js';
 import { messageHash, scopeHash, toBytes32 } from '../zk/field.js';
 import { nullifierKey } from '../zk/nullifiers.js';
+import type * as ZkLib from '../zk/index.js';
 import type { AnonMessage, HandlesStatus, Id, PollInfo, ProveStage, ZkProver } from './api.js';
 import { encodeHandleBody, isId, randomId } from './body.js';
 import type { Core } from './core.js';
@@ -25,8 +26,8 @@ import {
  * Poseidon, the LeanIMT and the proof encoding load on first use (~35 KB gzipped of round constants and
  * tree code), so the PWA's first load does not carry them.
  */
-let zkLib: Promise<typeof import('../zk/index.js')> | undefined;
-const zkLoad = (): Promise<typeof import('../zk/index.js')> => (zkLib ??= import('../zk/index.js'));
+let zkLib: Promise<typeof ZkLib> | undefined;
+const zkLoad = (): Promise<typeof ZkLib> => (zkLib ??= import('../zk/index.js'));
 
 /** docs/zk.md §6 (`PROOF_BYTES`; checked equal in circuits/handles.spec.ts). */
 export const PROOF_BYTES = 385;
