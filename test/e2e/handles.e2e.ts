@@ -3,7 +3,8 @@
 // (proved in his browser's zk worker, sent on an isolated circuit) and alice's browser verifies it and
 // shows "one of your friends"; carol — bob's friend, not alice's — has no way in the UI, and a proof she
 // crafts against a tree of her own (sealed with alice's group key leaked by a member, sent through her
-// own gateway) is refused with its reason; bob cannot vote twice in one poll.
+// own gateway) is refused with its reason; bob's anonymous comment on alice's post reads "a friend of
+// alice"; bob cannot vote twice in one poll.
 import { expect, test } from '@playwright/test';
 import { sealEnvelope } from '../../shared/crypto/envelope';
 import { encodeHandleBody } from '../../shared/protocol/body';
@@ -23,6 +24,7 @@ import {
 import { nodeProver, terminateProver } from '../../circuits/test/node-prover';
 import { LocalClient } from '../support/local-client';
 import { AnonymousPage } from './pages/anonymous';
+import { FeedPage } from './pages/feed';
 import { FriendsPage } from './pages/friends';
 import { VaultPage } from './pages/vault';
 import { connect, disposeUsers, startUsers, type BrowserUser } from './users';
@@ -148,6 +150,25 @@ test('carol (not alice’s friend) cannot produce an accepted proof', async () =
   const refusal = alice.page.getByTestId('anon-refusal').filter({ hasText: 'does not show membership' });
   await expect(refusal).toBeVisible({ timeout: 30_000 });
   await expect(anon(alice).message('I am one of your friends, honest')).toHaveCount(0);
+});
+
+test('bob comments anonymously on alice’s post: it reads "a friend of alice"', async () => {
+  const a = new FeedPage(alice.page);
+  await a.open();
+  await a.post('what should I cook?');
+  const b = new FeedPage(bob.page);
+  await b.open();
+  const post = await b.waitForPost('what should I cook?');
+  await post.getByTestId('comment-input').fill('pasta, obviously');
+  await post.getByTestId('comment-send-anon').click();
+  for (const f of [a, b]) {
+    await f.waitForComment('what should I cook?', 'pasta, obviously');
+    const c = f
+      .postWith('what should I cook?')
+      .getByTestId('comment')
+      .filter({ hasText: 'pasta, obviously' });
+    await expect(c.getByTestId('comment-name')).toHaveText('a friend of alice');
+  }
 });
 
 test('bob votes once in alice’s poll; his second vote is refused', async () => {
