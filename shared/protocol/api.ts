@@ -444,7 +444,10 @@ export interface ZkProver {
     input: Record<string, unknown>,
     onProgress?: (stage: ProveStage) => void,
   ): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }>;
-  /** docs/zk.md §6 verifyMembershipProof with the committed vkey; false on any failure. */
+  /**
+   * docs/zk.md §6 verifyMembershipProof with the committed vkey: false for any bad proof or input; rejects
+   * only when the verifier itself cannot run (the refusal then says so instead of blaming the proof).
+   */
   verify(
     proof: Groth16ProofJson,
     publicSignals: string[],

@@ -82,7 +82,8 @@ export class WorkerProver implements ZkProver {
     publicSignals: string[],
     expected: { root: bigint; scope: bigint; messageHash: bigint },
   ): Promise<boolean> {
-    return this.#call<boolean>({ op: 'verify', proof, publicSignals, expected }).catch(() => false);
+    // A bad proof gives false (verifyMembershipProof never throws); only a worker that cannot run rejects.
+    return this.#call<boolean>({ op: 'verify', proof, publicSignals, expected });
   }
 
   dispose(): void {
