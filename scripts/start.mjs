@@ -27,7 +27,9 @@ function newest(dir) {
 sh('bash', ['scripts/setup-system.sh']);
 const sources = Math.max(newest('web'), newest('shared'), newest('gateway'), newest('static'));
 const built = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
-if (built('build/index.html') < sources) sh('npm', ['run', '--silent', 'build:web']);
+// build:web also compiles the membership circuit: the gateway serves its witness wasm at /zk/ (§8).
+const zkWasm = 'circuits/build/membership_js/membership.wasm';
+if (built('build/index.html') < sources || !existsSync(zkWasm)) sh('npm', ['run', '--silent', 'build:web']);
 if (built('dist/gateway.mjs') < sources || built('dist/cli.mjs') < sources)
   sh('npm', ['run', '--silent', 'build:gateway']);
 
