@@ -8,7 +8,8 @@ import { HomeAccess } from './home.js';
 import { HomeVault } from './home-vault.js';
 import { createApp } from './http/app.js';
 import type { GuardConfig } from './http/guard.js';
-import { createStaticSite } from './http/static.js';
+import { createStaticSite, zkArtifactFiles } from './http/static.js';
+import { packageRoot } from './config.js';
 import { LocalHub } from './local/hub.js';
 import { MailboxService } from './mailbox/service.js';
 import { DAY_MS, MailboxStore } from './mailbox/store.js';
@@ -240,7 +241,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
   };
   const app = createApp({
     guard,
-    site: createStaticSite(cfg.staticDir),
+    site: createStaticSite(cfg.staticDir, zkArtifactFiles(packageRoot())),
     status,
     home: { vault: homeVault, host: homeHost },
   });

@@ -191,6 +191,7 @@ class HeadlessBot implements Bot {
       case 'ProfileChanged':
       case 'AudiencesChanged':
       case 'MailboxChanged':
+      case 'HandlesChanged':
       case 'ProtocolError':
         return;
       default:

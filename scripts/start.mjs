@@ -33,7 +33,9 @@ const sources = Math.max(
   newest('static'),
 );
 const built = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
-if (built('build/index.html') < sources) sh('npm', ['run', '--silent', 'build:web']);
+// build:web also compiles the membership circuit: the gateway serves its witness wasm at /zk/ (§8).
+const zkWasm = 'circuits/build/membership_js/membership.wasm';
+if (built('build/index.html') < sources || !existsSync(zkWasm)) sh('npm', ['run', '--silent', 'build:web']);
 if (['dist/gateway.mjs', 'dist/cli.mjs', 'dist/headless.mjs'].some((f) => built(f) < sources))
   sh('npm', ['run', '--silent', 'build:gateway']);
 

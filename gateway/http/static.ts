@@ -61,14 +61,30 @@ export function contentSecurityPolicy(scriptHashes: readonly string[], wsOrigins
   ].join('; ');
 }
 
-/** Loads the site lazily and caches files; a missing build directory yields a site with nothing in it. */
-export function createStaticSite(root: string): StaticSite {
+/**
+ * The zk artifacts the PWA proves with (docs/protocol.md §8, docs/zk.md §9), at fixed paths: the
+ * witness wasm as compiled by `circuits/scripts/compile.mjs` and the committed proving key. The browser
+ * checks their SHA-256 against the values bundled into the app before using them.
+ */
+export function zkArtifactFiles(packageRoot: string): Record<string, string> {
+  return {
+    'zk/membership.wasm': join(packageRoot, 'circuits', 'build', 'membership_js', 'membership.wasm'),
+    'zk/membership.zkey': join(packageRoot, 'circuits', 'keys', 'membership.zkey'),
+  };
+}
+
+/**
+ * Loads the site lazily and caches files; a missing build directory yields a site with nothing in it.
+ * `extra` maps fixed paths (no leading slash) to files outside the build directory.
+ */
+export function createStaticSite(root: string, extra: Record<string, string> = {}): StaticSite {
   const cache = new Map<string, StaticFile | null>();
   const load = (rel: string): StaticFile | null => {
     if (cache.has(rel)) return cache.get(rel)!;
     let file: StaticFile | null = null;
-    const full = normalize(join(root, rel));
-    if (full.startsWith(normalize(root) + sep) && existsSync(full) && statSync(full).isFile()) {
+    const aliased = Object.hasOwn(extra, rel) ? extra[rel] : undefined;
+    const full = aliased ?? normalize(join(root, rel));
+    if ((aliased || full.startsWith(normalize(root) + sep)) && existsSync(full) && statSync(full).isFile()) {
       file = {
         body: new Uint8Array(readFileSync(full)),
         type: TYPES[extname(full).toLowerCase()] ?? 'application/octet-stream',

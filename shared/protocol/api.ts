@@ -272,6 +272,8 @@ export interface EngineTransport {
   contactOnion(): string | undefined;
   /** Offline mail (§5); without it the engine neither holds, deposits nor fetches mail. */
   readonly mailbox?: MailboxTransport;
+  /** Handle links (§8.4); without it the engine cannot send anonymous actions. */
+  readonly handles?: HandleTransport;
 }
 
 export type EngineEvent =
@@ -285,6 +287,8 @@ export type EngineEvent =
   | { t: 'PostChanged'; key: string; post?: FeedPost }
   | { t: 'ProfileChanged'; contactId: Id }
   | { t: 'AudiencesChanged' }
+  /** Groups, polls or the anonymous inbox changed (§8); read `handlesStatus()` again. */
+  | { t: 'HandlesChanged' }
   /** Holders, hosting or held counts changed (§5); read `mailboxStatus()` again. */
   | { t: 'MailboxChanged' }
   /** A peer sent something invalid (or replayed); diagnostic, the conversation continues. */
@@ -322,6 +326,8 @@ export interface EngineOptions {
   autoAcceptBytes?: () => number;
   /** Posts and profiles (§7); without it social payloads are acknowledged and dropped. */
   social?: SocialStorage;
+  /** Membership proofs (§8); without it the engine neither sends nor accepts anonymous actions. */
+  zk?: ZkProver;
 }
 
 export type HolderState = 'asked' | 'holding' | 'refused';
@@ -412,5 +418,97 @@ export interface ChatEngineApi {
   createCircle(name: string, members: Id[]): Promise<AudienceInfo>;
   /** Renames and sets the members; removing someone starts a new epoch (§7.1). */
   updateCircle(aid: Id, name: string, members: Id[]): Promise<AudienceInfo>;
+
+  // ── handles (§8) ──
+  /** Our friends group, friends' groups (joined or not), polls and the anonymous inbox. */
+  handlesStatus(): Promise<HandlesStatus>;
+  /** Opts in to (or out of) `owner`'s friends group by sending our commitment for it (§8.2). */
+  joinGroup(owner: Id, on: boolean): Promise<void>;
+  /** An anonymous message to `owner` as "one of your friends" (§8.4); resolves once it was accepted. */
+  sendAnonymous(owner: Id, body: string, onProgress?: (stage: ProveStage) => void): Promise<void>;
+  /** An anonymous comment on a friend's post; the friend relays it as "a friend of <friend>" (§8.4). */
+  commentAnonymously(postKey: string, text: string, onProgress?: (stage: ProveStage) => void): Promise<void>;
+  /** A poll in our own friends group, sent to its members. */
+  createPoll(question: string, options: string[], closesAt: number): Promise<PollInfo>;
+  /** An anonymous vote in `owner`'s poll; refused (E_ZK_NULLIFIER) if this member voted already. */
+  vote(owner: Id, poll: Id, choice: number, onProgress?: (stage: ProveStage) => void): Promise<void>;
   on(handler: (e: EngineEvent) => void): () => void;
+}
+
+/** What a prover reports while it works (the PWA's progress indicator). */
+export type ProveStage = 'loading' | 'witness' | 'proving' | 'sending';
+
+/** Groth16 membership proofs (docs/zk.md): the PWA's Web Worker, or snarkjs in Node. */
+export interface ZkProver {
+  prove(
+    input: Record<string, unknown>,
+    onProgress?: (stage: ProveStage) => void,
+  ): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }>;
+  /**
+   * docs/zk.md §6 verifyMembershipProof with the committed vkey: false for any bad proof or input; rejects
+   * only when the verifier itself cannot run (the refusal then says so instead of blaming the proof).
+   */
+  verify(
+    proof: Groth16ProofJson,
+    publicSignals: string[],
+    expected: { root: bigint; scope: bigint; messageHash: bigint },
+  ): Promise<boolean>;
+}
+
+export interface Groth16ProofJson {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol: string;
+  curve: string;
+}
+
+/** The handle side of the transport (§8.4). */
+export interface HandleTransport {
+  /** This node's current handle onion (56 characters), once published. */
+  handleOnion(): string | undefined;
+  /**
+   * Opens an isolated link to `onion`, writes `body`, resolves with the first DATA body answered on that
+   * link, and closes it (E_DIAL_TIMEOUT when nothing comes).
+   */
+  exchange(onion: string, body: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface HandlesStatus {
+  /** Our own group's current version, or null while nobody has opted in. */
+  own: { size: number; ver: number; exp: number } | null;
+  /** One entry per friend: their group as we know it. */
+  groups: {
+    owner: Id;
+    name: string;
+    joined: boolean;
+    /** Members in the newest version we hold that contains us (0: none yet). */
+    size: number;
+    exp: number;
+  }[];
+  polls: PollInfo[];
+  inbox: AnonMessage[];
+  /** Below this many members the UI warns that the anonymity set is small. */
+  warnBelow: number;
+}
+
+export interface PollInfo {
+  /** The group's owner: our own id for our polls. */
+  owner: Id;
+  poll: Id;
+  question: string;
+  options: string[];
+  closes: number;
+  tally: number[];
+  /** The option we voted for, if we did. */
+  voted?: number;
+}
+
+export interface AnonMessage {
+  id: Id;
+  body: string;
+  /** The anonymity set: members of the group version the proof was made against. */
+  groupSize: number;
+  sentAt: number;
+  receivedAt: number;
 }

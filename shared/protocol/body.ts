@@ -8,7 +8,10 @@ import { ChattorError } from '../util/errors.js';
 import type { Id } from './api.js';
 
 export const BODY_VERSION = 0x01;
-export const BodyType = { REQUEST: 0x01, MSG: 0x02, CHUNK: 0x03 } as const;
+export const BodyType = { REQUEST: 0x01, MSG: 0x02, CHUNK: 0x03, HANDLE: 0x04 } as const;
+/** §8.4: the operations of a HANDLE body. */
+export const HandleOp = { SUBMIT: 0x01, RESULT: 0x02 } as const;
+export const MAX_HANDLE_BODY = 140 * 1024;
 export const FILE_ID_BYTES = 16;
 const CHUNK_HEADER = 2 + FILE_ID_BYTES + 4;
 export const SESSION_ID_BYTES = 16;
@@ -24,7 +27,14 @@ export type Body =
       readonly fileId: Uint8Array;
       readonly index: number;
       readonly ciphertext: Uint8Array;
-    };
+    }
+  | { readonly type: 'HANDLE'; readonly op: 'SUBMIT' | 'RESULT'; readonly data: Uint8Array };
+
+/** A HANDLE body (§8.4): `0x01 || 0x04 || op || data`. */
+export function encodeHandleBody(op: 'SUBMIT' | 'RESULT', data: Uint8Array): Uint8Array {
+  if (data.length < 1 || data.length > MAX_HANDLE_BODY) throw malformed('handle data length');
+  return concatBytes(Uint8Array.of(BODY_VERSION, BodyType.HANDLE, HandleOp[op]), data);
+}
 
 /** A file chunk body (§6.2): `0x01 || 0x03 || fileId || u32 index || ciphertext`. */
 export function encodeChunkBody(fileId: Uint8Array, index: number, ciphertext: Uint8Array): Uint8Array {
@@ -90,6 +100,12 @@ export function decodeBody(bytes: Uint8Array): Body {
         index,
         ciphertext: bytes.subarray(CHUNK_HEADER),
       };
+    }
+    case BodyType.HANDLE: {
+      const op = bytes[2] === HandleOp.SUBMIT ? 'SUBMIT' : bytes[2] === HandleOp.RESULT ? 'RESULT' : null;
+      if (!op) throw malformed('unknown handle op');
+      if (bytes.length < 4 || bytes.length > 3 + MAX_HANDLE_BODY) throw malformed('handle data length');
+      return { type: 'HANDLE', op, data: bytes.slice(3) };
     }
     default:
       throw malformed('unknown type');

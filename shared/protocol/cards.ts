@@ -61,5 +61,6 @@ export async function forgetContact(core: Core, contactId: Id): Promise<void> {
   core.replyLinks.delete(contactId);
   await core.mail?.forget(contactId);
   if (existed) await core.social?.friendGone(contactId);
+  if (existed) await core.handles?.friendGone(contactId);
   if (existed) core.emit({ t: 'ContactRemoved', contactId });
 }

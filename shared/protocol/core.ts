@@ -21,6 +21,7 @@ import type { Keys } from './keys.js';
 import type { FileAgent } from './files.js';
 import type { MailAgent } from './mail.js';
 import type { SocialAgent } from './social.js';
+import type { HandleAgent } from './handles.js';
 import { encodePayload, type Payload } from './payload.js';
 import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
 
@@ -55,6 +56,8 @@ export class Core {
   files: FileAgent | undefined;
   /** Posts and profiles (§7), when the embedder supplies SocialStorage; set by the engine. */
   social: SocialAgent | undefined;
+  /** Friends groups and anonymous actions (§8); set by the engine. */
+  handles: HandleAgent | undefined;
   /** While a mailbox page is processed (§5.7): contacts whose outbox to flush once at the end. */
   deferredFlush: Set<Id> | undefined;
   readonly serial = new Serial();

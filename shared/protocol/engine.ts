@@ -20,6 +20,9 @@ import type {
   Id,
   MailboxStatus,
   Profile,
+  HandlesStatus,
+  PollInfo,
+  ProveStage,
 } from './api.js';
 import { randomId } from './body.js';
 import { dropOutbox, forgetContact } from './cards.js';
@@ -38,7 +41,9 @@ import { startLinks } from './links.js';
 import { FileAgent } from './files.js';
 import { MailAgent } from './mail.js';
 import { SocialAgent } from './social.js';
+import { HandleAgent } from './handles.js';
 import { isText, MAX_BODY_CHARS } from './payload.js';
+import { MAX_ANON_BODY } from './handles.js';
 import { markRead, sendFriendRequest, sendMessage } from './outbound.js';
 
 export class ChatEngine implements ChatEngineApi {
@@ -51,6 +56,7 @@ export class ChatEngine implements ChatEngineApi {
     if (mail.enabled) this.core.mail = mail;
     if (options.files) this.core.files = new FileAgent(this.core, options.files, options);
     if (options.social) this.core.social = new SocialAgent(this.core, options.social);
+    this.core.handles = new HandleAgent(this.core, options.zk);
   }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
@@ -98,6 +104,7 @@ export class ChatEngine implements ChatEngineApi {
       this.stopLinks = await startLinks(c, (link, body) => handleBody(c, link, body));
       c.mail?.start();
       await c.files?.start();
+      await c.handles?.renew();
     });
   }
 
@@ -174,6 +181,7 @@ export class ChatEngine implements ChatEngineApi {
       await this.core.mail?.forget(contactId);
       await this.core.saveContact({ ...c, state: 'blocked', online: false, updatedAt: this.core.now() });
       await this.core.social?.friendGone(contactId);
+      await this.core.handles?.friendGone(contactId);
     });
   }
 
@@ -199,6 +207,7 @@ export class ChatEngine implements ChatEngineApi {
       );
       await this.core.mail?.forget(contactId);
       await this.core.social?.friendGone(contactId);
+      await this.core.handles?.friendGone(contactId);
       this.core.emit({ t: 'ContactRemoved', contactId });
     });
   }
@@ -352,6 +361,94 @@ export class ChatEngine implements ChatEngineApi {
 
   updateCircle(aid: Id, name: string, members: Id[]): Promise<AudienceInfo> {
     return this.social((s) => s.updateCircle(aid, name, members));
+  }
+
+  // ── handles (§8) ─────────────────────────────────────────────────────────────────────────────────
+
+  private handles<T>(fn: (h: HandleAgent) => Promise<T>): Promise<T> {
+    return this.run(() => {
+      if (!this.core.keys) throw new ChattorError('E_STATE', 'engine not started');
+      return fn(this.core.handles!);
+    });
+  }
+
+  handlesStatus(): Promise<HandlesStatus> {
+    return this.handles((h) => h.status());
+  }
+
+  joinGroup(owner: Id, on: boolean): Promise<void> {
+    return this.handles((h) => h.join(owner, on));
+  }
+
+  /** Proving takes about a second: only the preparation runs on the queue (handles.ts `submit`). */
+  async sendAnonymous(owner: Id, body: string, onProgress?: (stage: ProveStage) => void): Promise<void> {
+    if (!isText(body, 1, MAX_ANON_BODY) || body.trim().length === 0)
+      throw new ChattorError('E_BAD_INPUT', `message: 1..${MAX_ANON_BODY} characters`);
+    const rng = this.core.rng;
+    await this.core.handles!.submit(
+      (fn) => this.handles(() => fn()),
+      owner,
+      (gid, ver, handle, sentAt) => ({
+        t: 'anon-msg',
+        gid,
+        ver,
+        nonce: randomId(rng),
+        handle,
+        sentAt,
+        body,
+      }),
+      onProgress,
+    );
+  }
+
+  /** An anonymous comment on a friend's post, relayed by them as "a friend of <them>" (§8.4). */
+  async commentAnonymously(
+    postKey: string,
+    text: string,
+    onProgress?: (stage: ProveStage) => void,
+  ): Promise<void> {
+    if (!isText(text, 1, MAX_ANON_BODY) || text.trim().length === 0)
+      throw new ChattorError('E_BAD_INPUT', `comment: 1..${MAX_ANON_BODY} characters`);
+    const post = await this.social((s) => s.getPost(postKey));
+    if (!post || post.mine) throw new ChattorError('E_BAD_INPUT', "not a friend's post");
+    const rng = this.core.rng;
+    await this.core.handles!.submit(
+      (fn) => this.handles(() => fn()),
+      post.authorId,
+      (gid, ver, handle, sentAt) => ({
+        t: 'anon-comment',
+        gid,
+        ver,
+        nonce: randomId(rng),
+        handle,
+        sentAt,
+        post: post.id,
+        text,
+      }),
+      onProgress,
+    );
+  }
+
+  createPoll(question: string, options: string[], closesAt: number): Promise<PollInfo> {
+    return this.handles((h) => h.createPoll(question, options, closesAt));
+  }
+
+  async vote(owner: Id, poll: Id, choice: number, onProgress?: (stage: ProveStage) => void): Promise<void> {
+    const h = this.core.handles!;
+    await h.submit(
+      (fn) =>
+        this.handles(async () => {
+          const p = await h.pollOf(owner, poll);
+          if (!p) throw new ChattorError('E_BAD_INPUT', 'unknown poll');
+          if (!Number.isInteger(choice) || choice < 0 || choice >= p.options.length)
+            throw new ChattorError('E_BAD_INPUT', 'no such option');
+          return fn();
+        }),
+      owner,
+      (gid, ver, handle, sentAt) => ({ t: 'vote', gid, ver, poll, choice, handle, sentAt }),
+      onProgress,
+    );
+    await this.handles((x) => x.markVoted(owner, poll, choice));
   }
 
   on(handler: (e: EngineEvent) => void): () => void {

@@ -165,6 +165,38 @@ async function apply(
     case 'social-sync':
     case 'social-batch':
       return applySocial(core, peer, contact, p, fx);
+    case 'zk-join':
+    case 'zk-group':
+    case 'zk-poll':
+      return applyHandles(core, peer, contact, p, fx);
+    default:
+      throw missingCaseError(p);
+  }
+}
+
+/** §8.3 payloads: only between friends; acknowledged, then handed to the handle agent. */
+function applyHandles(
+  core: Core,
+  peer: PeerRecord,
+  contact: Contact | undefined,
+  p: Payload & { t: 'zk-join' | 'zk-group' | 'zk-poll' },
+  fx: Effects,
+): void {
+  if (contact?.state !== 'friend')
+    throw new ChattorError('E_STATE', `${p.t} from someone who is not a friend`);
+  fx.ackId = p.id;
+  const handles = core.handles;
+  if (!handles) return;
+  switch (p.t) {
+    case 'zk-join':
+      fx.after.push(() => handles.onJoin(peer.contactId, p.commitment));
+      return;
+    case 'zk-group':
+      fx.after.push(() => handles.onGroup(peer.contactId, p));
+      return;
+    case 'zk-poll':
+      fx.after.push(() => handles.onPoll(peer.contactId, p));
+      return;
     default:
       throw missingCaseError(p);
   }

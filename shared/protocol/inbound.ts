@@ -24,6 +24,11 @@ export async function handleBody(core: Core, link: number | null, bytes: Uint8Ar
         return await handleRequest(core, link, body);
       case 'MSG':
         return await handleMsg(core, link, body.sessionId, body.message, bytes);
+      case 'HANDLE':
+        // A RESULT only answers our own exchange (the transport takes it); elsewhere it is ignored.
+        if (link === null) throw new ChattorError('E_BAD_INPUT', 'a handle body cannot come by mailbox');
+        if (body.op === 'SUBMIT') await core.handles?.onSubmit(link, body.data);
+        return;
       case 'CHUNK':
         // Normally routed before the serial queue (links.ts); here only if it came another way.
         if (link !== null) core.files?.onChunk(link, body.fileId, body.index, body.ciphertext);

@@ -29,6 +29,8 @@ interface Endpoint {
   readonly target?: string;
   peer?: Endpoint;
   open: boolean;
+  /** A handle exchange's own end (§8.4): bodies go here, not to the node's handlers. */
+  capture?: (body: Uint8Array) => void;
 }
 
 interface MemoryNode {
@@ -152,6 +154,7 @@ export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetw
       if (net.tap && !net.tap({ from: from.node.onion, to: to.node.onion, body })) return;
       net.stats.bodies += 1;
       net.stats.bytes += body.length;
+      if (to.capture) return to.capture(body.slice());
       for (const h of to.node.bodyHandlers) h(to.id, body.slice());
     });
   };
@@ -189,7 +192,35 @@ export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetw
     },
     contactOnion: () => n.onion,
     ...(opts.mailbox ? { mailbox: mailboxOf(n) } : {}),
+    handles: {
+      handleOnion: () => `${n.onion.slice(0, 52)}hndl`,
+      exchange: (onion, body) => exchange(n, onion, body),
+    },
   });
+
+  /** An isolated link of its own: one body out, the first body back, then closed. */
+  const exchange = (n: MemoryNode, onion: string, body: Uint8Array): Promise<Uint8Array> => {
+    const b = nodes.get(onion);
+    if (!n.online || !b?.online || !b.transport)
+      return Promise.reject(new ChattorError('E_DIAL_TIMEOUT', 'the handle link could not be opened'));
+    return new Promise((resolve, reject) => {
+      const mine: Endpoint = { id: -1, node: n, open: true };
+      const theirs: Endpoint = { id: b.nextLink++, node: b, peer: mine, open: true };
+      mine.peer = theirs;
+      b.endpoints.set(theirs.id, theirs);
+      const timer = setTimeout(() => {
+        disconnect(mine);
+        reject(new ChattorError('E_DIAL_TIMEOUT', 'no answer on the handle link'));
+      }, 60_000);
+      mine.capture = (reply) => {
+        clearTimeout(timer);
+        disconnect(mine);
+        resolve(reply);
+      };
+      fire(b, { link: theirs.id, open: true });
+      deliver(mine, theirs, body.slice());
+    });
+  };
 
   const net: MemoryNetwork = {
     tap: undefined,

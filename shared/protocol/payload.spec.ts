@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../util/bytes.js';
-import { BodyType, decodeBody, encodeMsgBody } from './body.js';
+import { BodyType, decodeBody, encodeHandleBody, encodeMsgBody } from './body.js';
 import { decodePayload, encodePayload, PAD_BLOCK, type Payload } from './payload.js';
 
 const hexId = fc
@@ -108,7 +108,38 @@ describe('DATA body codec (§4.1)', () => {
     expect(decodeBody(b)).toEqual({ type: 'MSG', sessionId: sid, message: msg });
     expect(() => decodeBody(b.subarray(0, b.length - 1))).toThrow(/length/);
     expect(() => decodeBody(Uint8Array.of(2, 2, ...b.subarray(2)))).toThrow(/version/);
-    expect(() => decodeBody(Uint8Array.of(1, 4, ...b.subarray(2)))).toThrow(/type/);
+    expect(() => decodeBody(Uint8Array.of(1, 5, ...b.subarray(2)))).toThrow(/type/);
     expect(() => decodeBody(Uint8Array.of(1, 1, 0))).toThrow();
+  });
+
+  it('HANDLE bodies (§8.4): SUBMIT and RESULT, nothing else, never empty', () => {
+    const b = encodeHandleBody('SUBMIT', Uint8Array.of(9, 9));
+    expect([...b]).toEqual([1, BodyType.HANDLE, 1, 9, 9]);
+    expect(decodeBody(b)).toEqual({ type: 'HANDLE', op: 'SUBMIT', data: Uint8Array.of(9, 9) });
+    expect(decodeBody(encodeHandleBody('RESULT', Uint8Array.of(1)))).toMatchObject({ op: 'RESULT' });
+    expect(() => decodeBody(Uint8Array.of(1, 4, 3, 0))).toThrow(/op/);
+    expect(() => decodeBody(Uint8Array.of(1, 4, 1))).toThrow(/length/);
+    expect(() => encodeHandleBody('SUBMIT', new Uint8Array(0))).toThrow(/length/);
+  });
+
+  it('zk payloads (§8.3) are strict', () => {
+    const c = '1'.padStart(64, '0');
+    expect(decodePayload(encodePayload({ t: 'zk-join', id: 'a'.repeat(32), commitment: c }))).toMatchObject({
+      commitment: c,
+    });
+    expect(() => encodePayload({ t: 'zk-join', id: 'a'.repeat(32), commitment: 'F'.repeat(64) })).toThrow();
+    const poll = {
+      t: 'zk-poll' as const,
+      id: 'a'.repeat(32),
+      gid: 'b'.repeat(32),
+      poll: 'c'.repeat(32),
+      q: 'why?',
+      opts: ['yes', 'no'],
+      closes: 5,
+      tally: [0, 1],
+    };
+    expect(decodePayload(encodePayload(poll))).toEqual(poll);
+    expect(() => encodePayload({ ...poll, tally: [0] })).toThrow(/tally/);
+    expect(() => encodePayload({ ...poll, opts: ['yes', 'yes'], tally: [0, 0] })).toThrow(/opts/);
   });
 });

@@ -6,6 +6,7 @@ import { fromBase64Url, toBase64Url, utf8 } from '../util/bytes.js';
 import { ChattorError } from '../util/errors.js';
 import type { Id } from './api.js';
 import { isId, SID_SALT_BYTES } from './body.js';
+import { SNARK_SCALAR_FIELD } from '../zk/field.js';
 
 export const PAD_BLOCK = 64;
 export const MAX_PAYLOAD = 64 * 1024;
@@ -36,7 +37,44 @@ export type Payload =
   | { t: 'social'; id: Id; item: string }
   | { t: 'social-submit'; id: Id; c: string }
   | { t: 'social-sync'; since: number }
-  | { t: 'social-batch'; items: string[]; upTo: number; more: boolean };
+  | { t: 'social-batch'; items: string[]; upTo: number; more: boolean }
+  | { t: 'zk-join'; id: Id; commitment: string }
+  | ZkGroupPayload
+  | ZkPollPayload;
+
+/** A signed version of the sender's friends group (§8.2–8.3). */
+export interface ZkGroupPayload {
+  t: 'zk-group';
+  id: Id;
+  gid: Id;
+  ver: number;
+  exp: number;
+  key: string;
+  members: string[];
+  sig: string;
+}
+
+/** A poll in the sender's friends group, or its new tally (§8.3). */
+export interface ZkPollPayload {
+  t: 'zk-poll';
+  id: Id;
+  gid: Id;
+  poll: Id;
+  q: string;
+  opts: string[];
+  closes: number;
+  tally: number[];
+}
+
+export const MAX_GROUP = 512;
+export const MAX_POLL_OPTIONS = 8;
+const COMMITMENT_RE = /^[0-9a-f]{64}$/;
+/** A commitment as 64 hex characters: canonical, non-zero, below the BN254 scalar field (§8.3). */
+export function isCommitmentHex(x: unknown): x is string {
+  if (typeof x !== 'string' || !COMMITMENT_RE.test(x)) return false;
+  const v = BigInt(`0x${x}`);
+  return v > 0n && v < SNARK_SCALAR_FIELD;
+}
 
 const isSocial = (t: unknown): boolean => t === 'social' || t === 'social-batch';
 const MAX_U32 = 0xffffffff;
@@ -234,6 +272,55 @@ function canonical(o: Record<string, unknown>): Payload {
         items: [...(items as string[])],
         upTo: o.upTo as number,
         more: o.more as boolean,
+      };
+    }
+    case 'zk-join':
+      need(isId(o.id), 'id');
+      need(o.commitment === '' || isCommitmentHex(o.commitment), 'commitment');
+      return { t: 'zk-join', id: o.id as Id, commitment: o.commitment as string };
+    case 'zk-group': {
+      need(isId(o.id), 'id');
+      need(isId(o.gid), 'gid');
+      need(isCounter(o.ver, 1), 'ver');
+      need(isTime(o.exp), 'exp');
+      need(isB64(o.key, 32), 'key');
+      const ms = o.members;
+      need(Array.isArray(ms) && ms.length >= 1 && ms.length <= MAX_GROUP, 'members');
+      need((ms as unknown[]).every(isCommitmentHex), 'members');
+      need(new Set(ms as string[]).size === (ms as string[]).length, 'members');
+      need(isB64(o.sig, 64), 'sig');
+      const { id, gid, ver, exp, key, sig } = o as unknown as ZkGroupPayload;
+      return { t: 'zk-group', id, gid, ver, exp, key, members: [...(ms as string[])], sig };
+    }
+    case 'zk-poll': {
+      need(isId(o.id), 'id');
+      need(isId(o.gid), 'gid');
+      need(isId(o.poll), 'poll');
+      need(isText(o.q, 1, 300), 'q');
+      const opts = o.opts;
+      need(Array.isArray(opts) && opts.length >= 2 && opts.length <= MAX_POLL_OPTIONS, 'opts');
+      need(
+        (opts as unknown[]).every((x) => isText(x, 1, 100)),
+        'opts',
+      );
+      need(new Set(opts as string[]).size === (opts as string[]).length, 'opts');
+      need(isTime(o.closes), 'closes');
+      const tally = o.tally;
+      need(Array.isArray(tally) && tally.length === (opts as string[]).length, 'tally');
+      need(
+        (tally as unknown[]).every((n) => isCounter(n, 0)),
+        'tally',
+      );
+      const { id, gid, poll, q, closes } = o as unknown as ZkPollPayload;
+      return {
+        t: 'zk-poll',
+        id,
+        gid,
+        poll,
+        q,
+        opts: [...(opts as string[])],
+        closes,
+        tally: [...(tally as number[])],
       };
     }
     case 'hold':

@@ -474,6 +474,17 @@ export class SocialAgent {
     );
   }
 
+  /**
+   * An anonymous comment accepted by the handle agent (§8.5) on one of our own posts: we sign and relay
+   * it ourselves under `byline` ("a friend of <us>"), so readers see who relayed it, not who wrote it.
+   */
+  async relayAnonymousComment(postId: Id, text: string, byline: string): Promise<void> {
+    const post = await this.store.getPost(`${this.me.id}:${postId}`);
+    if (!post?.mine || post.placeholder) throw new ChattorError('E_STATE', 'no such post of ours');
+    if (!isText(text, 1, MAX_COMMENT_TEXT)) throw bad(`comment: 1..${MAX_COMMENT_TEXT} characters`);
+    await this.contribute(post.key, (b) => ({ t: 'comment', ...b, name: byline, text }));
+  }
+
   async react(postKey: string, emoji: Emoji | ''): Promise<void> {
     if (emoji !== '' && !['like', 'love', 'haha', 'wow', 'sad'].includes(emoji))
       throw bad('unknown reaction');

@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'E_LEASE_HELD'
   | 'E_LEASE_LOST'
   | 'E_TOO_LARGE'
+  | 'E_ZK_ROOT'
+  | 'E_ZK_PROOF'
+  | 'E_ZK_NULLIFIER'
   | 'E_INTERNAL';
 
 export class ChattorError extends Error {

@@ -28,6 +28,9 @@ const TEXT: Record<ErrorCode | AppErrorCode, string> = {
   E_LEASE_HELD: 'Chattor is open in another browser (for example Tor Browser) on this node.',
   E_LEASE_LOST: 'Chattor was opened in another browser on this node, so it stopped here.',
   E_TOO_LARGE: 'That is too large for the gateway to keep.',
+  E_ZK_ROOT: 'The proof was made against an unknown or expired version of the friends group.',
+  E_ZK_PROOF: 'The proof does not show membership of the friends group for this message.',
+  E_ZK_NULLIFIER: 'Already used: one vote per member per poll, and no replayed messages.',
   E_INTERNAL: 'Something went wrong inside Chattor.',
   // Raised by the web app itself (app-error.ts).
   E_LINK_INVALID: 'That is not a Chattor contact link. Paste the whole link, starting with chattor:card/.',

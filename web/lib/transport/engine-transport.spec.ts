@@ -165,4 +165,36 @@ describe('GatewayEngineTransport', () => {
     expect(client.closed).toEqual([40]);
     expect(await t.mailbox.stats()).toEqual({ accounts: 1, envelopes: 2, bytes: 2048, oldestAt: null });
   });
+
+  it('a handle exchange (§8.4): one body out on an isolated link, the first DATA back, then closed', async () => {
+    const client = new FakeClient();
+    const st = {
+      ...status([], `${ONION}.onion`),
+      onions: { contact: `${ONION}.onion`, handle: `${OTHER}.onion` },
+    };
+    const t = new GatewayEngineTransport(client, { status: () => st });
+    const bodies: unknown[] = [];
+    t.onBody((link, body) => bodies.push([link, body]));
+    expect(t.handles.handleOnion()).toBe(OTHER);
+    const exchange = t.handles.exchange(`${ONION}.onion`, Uint8Array.of(1, 4, 1, 9));
+    await Promise.resolve();
+    await Promise.resolve();
+    client.emit('PeerConnected', { link: 40, direction: 'out', onion: `${ONION}.onion` });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(client.isolated).toEqual([ONION]);
+    const [[link, frame]] = client.sent as [[number, Uint8Array]];
+    expect(link).toBe(40);
+    expect(decodeFrame(frame)).toMatchObject({
+      kind: FrameKind.DATA,
+      stream: 0,
+      body: Uint8Array.of(1, 4, 1, 9),
+    });
+    client.frameListener!(
+      40,
+      encodeFrame({ kind: FrameKind.DATA, stream: 0, body: Uint8Array.of(1, 4, 2, 7) }),
+    );
+    expect(await exchange).toEqual(Uint8Array.of(1, 4, 2, 7));
+    expect(client.closed).toEqual([40]);
+    expect(bodies).toEqual([]); // never handed to the engine as a link of its own
+  });
 });

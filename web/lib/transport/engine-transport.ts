@@ -4,6 +4,7 @@
 import { ChattorError, type ErrorCode } from '../../../shared/util/errors';
 import type {
   EngineTransport,
+  HandleTransport,
   MailboxSession,
   MailboxStats,
   MailboxTransport,
@@ -50,7 +51,12 @@ interface Isolated {
   failed: ((e: unknown) => void) | null;
   nextStream: number;
   pending: Map<number, Pending>;
+  /** A handle exchange (§8.4): the first DATA body answered on the link. */
+  onData?: (body: Uint8Array) => void;
 }
+
+/** How long a handle exchange may take: an isolated link to open, then the owner's answer. */
+export const HANDLE_EXCHANGE_MS = 120_000;
 
 export interface GatewayEngineTransportOptions {
   /** The node's current status, read for the contact onion and the links already open. */
@@ -106,6 +112,7 @@ export class GatewayEngineTransport implements EngineTransport {
   readonly #offs: (() => void)[];
   readonly #isolated = new Map<number, Isolated>();
   readonly mailbox: MailboxTransport;
+  readonly handles: HandleTransport;
 
   constructor(client: EngineTransportClient, options: GatewayEngineTransportOptions) {
     this.#client = client;
@@ -144,9 +151,49 @@ export class GatewayEngineTransport implements EngineTransport {
       },
       stats: (): Promise<MailboxStats> => client.getMailboxStats(),
     };
+    this.handles = {
+      handleOnion: () => {
+        const onion = this.#status()?.onions.handle;
+        return onion === undefined ? undefined : bareOnion(onion);
+      },
+      exchange: (onion, body) => this.#exchange(bareOnion(onion), body),
+    };
+  }
+
+  /** One body out on an isolated link, the first DATA body back, then the link is closed (§8.4). */
+  async #exchange(onion: string, body: Uint8Array): Promise<Uint8Array> {
+    const link = await this.#openIsolated(onion);
+    const iso = this.#isolated.get(link)!;
+    try {
+      return await new Promise<Uint8Array>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new ChattorError('E_DIAL_TIMEOUT', 'no answer on the handle link')),
+          HANDLE_EXCHANGE_MS,
+        );
+        iso.onData = (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        };
+        iso.failed = (e) => {
+          clearTimeout(timer);
+          reject(e);
+        };
+        this.#client.sendFrame(link, encodeFrame({ kind: FrameKind.DATA, stream: 0, body }));
+      });
+    } finally {
+      this.#closeIsolated(link);
+    }
   }
 
   async #connectIsolated(onion: string): Promise<MailboxSession> {
+    const link = await this.#openIsolated(onion);
+    return {
+      request: (kind, body) => this.#request(link, kind, body),
+      close: () => this.#closeIsolated(link),
+    };
+  }
+
+  async #openIsolated(onion: string): Promise<number> {
     const link = await this.#client.dialPeer(onion, { isolated: true });
     const iso: Isolated = { open: false, opened: null, failed: null, nextStream: 1, pending: new Map() };
     this.#isolated.set(link, iso);
@@ -173,10 +220,7 @@ export class GatewayEngineTransport implements EngineTransport {
         throw e;
       });
     }
-    return {
-      request: (kind, body) => this.#request(link, kind, body),
-      close: () => this.#closeIsolated(link),
-    };
+    return link;
   }
 
   #request(link: number, kind: number, body: Uint8Array): Promise<{ kind: number; body: Uint8Array }> {
@@ -289,6 +333,11 @@ export class GatewayEngineTransport implements EngineTransport {
     }
     const iso = this.#isolated.get(link);
     if (iso) {
+      if (frame.kind === FrameKind.DATA && iso.onData) {
+        iso.onData(frame.body);
+        iso.onData = undefined;
+        return;
+      }
       const p = iso.pending.get(frame.stream);
       if (frame.kind === FrameKind.ERROR) {
         // A link-level error (rate limit, size) fails every request waiting on this link.

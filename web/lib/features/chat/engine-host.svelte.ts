@@ -16,6 +16,8 @@ import { BrowserFileStore } from '$lib/files/file-store';
 import { KeyVault, type VaultProtection } from '$lib/keys/key-vault';
 import { FeedManager } from '$lib/features/feed/feed.svelte';
 import { FriendsManager } from '$lib/features/friends/friends.svelte';
+import { HandlesManager } from '$lib/features/handles/handles.svelte';
+import { WorkerProver } from '$lib/zk/prover';
 import { MailboxManager } from '$lib/features/mailbox/mailbox.svelte';
 import type { NodeStatusManager } from '$lib/features/node/node.svelte';
 import { HomeSync } from '$lib/features/home/home-sync.svelte';
@@ -64,6 +66,7 @@ export class EngineHost {
   readonly mailbox: MailboxManager;
   readonly feed: FeedManager;
   readonly home: HomeSync;
+  readonly handles: HandlesManager;
 
   readonly #node: NodeStatusManager;
   readonly #deps: EngineHostDeps;
@@ -95,6 +98,7 @@ export class EngineHost {
     });
     this.mailbox = new MailboxManager({ engine });
     this.feed = new FeedManager({ engine });
+    this.handles = new HandlesManager({ engine });
   }
 
   /** From the "open in another browser" notice: take the engine lease over and start here. */
@@ -118,6 +122,7 @@ export class EngineHost {
     });
     this.#transport = transport;
     const vault = this.#deps.vault;
+    const prover = new WorkerProver();
     const engine = this.#deps.createEngine({
       storage: this.#deps.storage,
       transport,
@@ -129,6 +134,8 @@ export class EngineHost {
       // docs/protocol.md §4.3: IndexedDB holds the identity and the storage key only sealed.
       identityBox: vault.identityBox,
       storageKey: () => vault.storageKey(),
+      // docs/protocol.md §8: proofs are made and checked in a Web Worker, started on first use.
+      zk: prover,
     });
     if (!engine) {
       this.phase = 'unavailable';
@@ -163,6 +170,7 @@ export class EngineHost {
     return () => {
       offs.forEach((off) => off());
       transport.dispose();
+      prover.dispose();
       if (this.engine === engine) this.engine = null;
       if (this.phase === 'running') {
         engine.stop().catch((error: unknown) => handleError(error, { quiet: true, context: 'chat engine' }));
@@ -324,7 +332,11 @@ export class EngineHost {
           .loadAudiences()
           .catch((error: unknown) => handleError(error, { quiet: true, context: 'circles' }));
         return;
+      case 'HandlesChanged':
+        this.handles.changed();
+        return;
       case 'ProtocolError':
+        if (e.code.startsWith('E_ZK_')) this.handles.refused(e.code, e.message);
         handleError(Object.assign(new Error(e.message), { code: e.code }), {
           quiet: true,
           context: 'protocol',

@@ -161,6 +161,10 @@ export class FeedManager {
     return this.#engine().comment(postKey, text);
   }
 
+  commentAnonymously(postKey: string, text: string): Promise<void> {
+    return this.#engine().commentAnonymously(postKey, text);
+  }
+
   deleteComment(postKey: string, commentId: Id): Promise<void> {
     return this.#engine().deleteComment(postKey, commentId);
   }

@@ -13,6 +13,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/chats', label: 'Chats', icon: 'chat' },
   { href: '/friends', label: 'Friends', icon: 'users' },
   { href: '/feed', label: 'Feed', icon: 'feed' },
+  { href: '/anonymous', label: 'Anonymous', icon: 'shield' },
   { href: '/node', label: 'Node', icon: 'node' },
   { href: '/settings', label: 'Settings', icon: 'settings' },
 ];
