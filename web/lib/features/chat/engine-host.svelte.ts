@@ -24,6 +24,7 @@ import { HomeSync } from '$lib/features/home/home-sync.svelte';
 import { isStatelessSession } from '$lib/features/home/stateless';
 import { prefs } from '$lib/features/settings/prefs.svelte';
 import { GatewayEngineTransport } from '$lib/transport/engine-transport';
+import { WriteAheadTransport } from '$lib/features/home/write-ahead';
 import type { GatewayClient } from '$lib/transport/gateway-client';
 import { ChatManager } from './chat.svelte';
 import { createEngine, type EngineFactory } from './engine-factory';
@@ -125,7 +126,15 @@ export class EngineHost {
     const prover = new WorkerProver();
     const engine = this.#deps.createEngine({
       storage: this.#deps.storage,
-      transport,
+      // Tor Browser on the home onion: the vault is the only copy of the state, so chat frames leave
+      // only after it holds the state they came from (docs/protocol.md §2.4, write-ahead).
+      transport: this.home.stateless
+        ? new WriteAheadTransport(
+            transport,
+            () => this.home.flush(),
+            (error) => handleError(error, { quiet: true, context: 'home vault' }),
+          )
+        : transport,
       readReceipts: () => prefs.readReceipts,
       holdForFriends: () => prefs.holdForFriends,
       files: this.#deps.files,
