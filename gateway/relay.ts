@@ -16,37 +16,10 @@ import {
   relayOnConf,
 } from './tor/relay-config.js';
 
-export type { RelaySettings, RelayNetwork };
+export type { RelaySettings, RelayNetwork, RelayState, RelayStatus };
+import type { RelayState, RelayStatus } from '../shared/wire/relay-settings.js';
 
 /** `off`: client only. `on`: tor is a relay. `paused`: on, but the monthly cap is used up. */
-export type RelayState = 'off' | 'on' | 'paused';
-
-export interface RelayStatus {
-  settings: RelaySettings;
-  network: RelayNetwork;
-  state: RelayState;
-  /** Why the last attempt to apply the settings failed (tor's answer), if it did. */
-  error: string | null;
-  /** Whether tor answered the questions below (false while it is restarting). */
-  torAvailable: boolean;
-  /** The relay's fingerprint (public: it is in the consensus), null while off. */
-  fingerprint: string | null;
-  /** Tor's own test: it reached its ORPort from outside (GETINFO status/reachability-succeeded/or). */
-  reachable: boolean;
-  /** A directory authority accepted our descriptor (GETINFO status/accepted-server-descriptor). */
-  descriptorAccepted: boolean;
-  /** Listed in the consensus this tor holds, with its flags. */
-  inConsensus: boolean;
-  flags: string[];
-  /** Bytes tor read and wrote since it started (all its traffic, this node's own included). */
-  trafficRead: number;
-  trafficWritten: number;
-  /** This month (UTC, `YYYY-MM`) as counted for the cap, bytes. */
-  month: string;
-  monthBytes: number;
-  /** When relaying started in this gateway run (ms since the epoch), null while not relaying. */
-  since: number | null;
-}
 
 interface RelayFile {
   version: 1;

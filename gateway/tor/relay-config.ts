@@ -1,7 +1,7 @@
 // Relay mode (docs/protocol.md §2.6): the user's settings, checked, and the tor options they become.
 // Pure: no I/O. The node's tor is a client (`ClientOnly 1` in its torrc, torrc.ts); relay mode turns it
 // into a non-exit relay over the control port, and back, without a restart (onions stay up).
-import type { RelaySettings } from '../../shared/wire/relay-settings.js';
+import type { RelayNetwork, RelaySettings } from '../../shared/wire/relay-settings.js';
 
 export {
   DEFAULT_RELAY_SETTINGS,
@@ -14,7 +14,7 @@ export {
 export type { RelaySettings } from '../../shared/wire/relay-settings.js';
 
 /** Where the relay runs: the public network, or the private one on 127.0.0.1 (tests, demo). */
-export type RelayNetwork = 'public' | 'private';
+export type { RelayNetwork } from '../../shared/wire/relay-settings.js';
 
 /** A torrc with `TestingTorNetwork 1` joins a private network (gateway/tor/testnet-setup.ts). */
 export function relayNetworkOf(extraTorrc: string[]): RelayNetwork {

@@ -71,3 +71,37 @@ export function parseRelaySettings(x: unknown): RelaySettings {
     contact: o.contact.trim(),
   };
 }
+
+/** Which Tor network the node's tor is on: relay options differ for a private test network. */
+export type RelayNetwork = 'public' | 'private';
+
+/** What the gateway says about relay mode (docs/protocol.md §2.6), on the local link as `relay`. */
+export const RELAY_STATES = ['off', 'on', 'paused'] as const;
+export type RelayState = (typeof RELAY_STATES)[number];
+
+export interface RelayStatus {
+  settings: RelaySettings;
+  network: RelayNetwork;
+  state: RelayState;
+  /** Why the last attempt to apply the settings failed (tor's answer), if it did. */
+  error: string | null;
+  /** Whether tor answered the questions below (false while it is restarting). */
+  torAvailable: boolean;
+  /** The relay's fingerprint (public: it is in the consensus), null while off. */
+  fingerprint: string | null;
+  /** Tor's own test: it reached its ORPort from outside (GETINFO status/reachability-succeeded/or). */
+  reachable: boolean;
+  /** A directory authority accepted our descriptor (GETINFO status/accepted-server-descriptor). */
+  descriptorAccepted: boolean;
+  /** Listed in the consensus this tor holds, with its flags. */
+  inConsensus: boolean;
+  flags: string[];
+  /** Bytes tor read and wrote since it started (all its traffic, this node's own included). */
+  trafficRead: number;
+  trafficWritten: number;
+  /** This month (UTC, `YYYY-MM`) as counted for the cap, bytes. */
+  month: string;
+  monthBytes: number;
+  /** When relaying started in this gateway run (ms since the epoch), null while not relaying. */
+  since: number | null;
+}

@@ -3,9 +3,15 @@
 // Every message from the gateway goes through `parseServerMessage` before anything reads it:
 // the validators build fresh objects with only the known fields, so nothing unchecked leaks through.
 
-import { type RelaySettings, parseRelaySettings } from '../../../shared/wire/relay-settings';
+import {
+  RELAY_STATES,
+  type RelaySettings,
+  type RelayState,
+  type RelayStatus,
+  parseRelaySettings,
+} from '../../../shared/wire/relay-settings';
 
-export type { RelaySettings };
+export type { RelaySettings, RelayState, RelayStatus };
 
 export const LOCAL_SUBPROTOCOL = 'chattor.local.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'chattor.token.';
@@ -49,28 +55,6 @@ export interface LocalStatus {
 }
 
 // ── relay mode (§2.6) ─────────────────────────────────────────────────────────────────────────────
-
-export const RELAY_STATES = ['off', 'on', 'paused'] as const;
-export type RelayState = (typeof RELAY_STATES)[number];
-
-/** What the gateway says about relay mode; see gateway/relay.ts RelayStatus for each field. */
-export interface RelayStatus {
-  settings: RelaySettings;
-  network: 'public' | 'private';
-  state: RelayState;
-  error: string | null;
-  torAvailable: boolean;
-  fingerprint: string | null;
-  reachable: boolean;
-  descriptorAccepted: boolean;
-  inConsensus: boolean;
-  flags: string[];
-  trafficRead: number;
-  trafficWritten: number;
-  month: string;
-  monthBytes: number;
-  since: number | null;
-}
 
 // ── commands (browser → gateway) ──────────────────────────────────────────────────────────────────
 
