@@ -4,6 +4,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChattorError } from '../shared/util/errors.js';
+import type { RelayState, RelayStatus } from '../shared/wire/relay-settings.js';
 import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 import type { TorControl } from './tor/control.js';
@@ -17,9 +18,6 @@ import {
 } from './tor/relay-config.js';
 
 export type { RelaySettings, RelayNetwork, RelayState, RelayStatus };
-import type { RelayState, RelayStatus } from '../shared/wire/relay-settings.js';
-
-/** `off`: client only. `on`: tor is a relay. `paused`: on, but the monthly cap is used up. */
 
 interface RelayFile {
   version: 1;

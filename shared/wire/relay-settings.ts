@@ -76,6 +76,7 @@ export function parseRelaySettings(x: unknown): RelaySettings {
 export type RelayNetwork = 'public' | 'private';
 
 /** What the gateway says about relay mode (docs/protocol.md §2.6), on the local link as `relay`. */
+/** `off`: client only. `on`: tor is a relay. `paused`: on, but the monthly cap is used up. */
 export const RELAY_STATES = ['off', 'on', 'paused'] as const;
 export type RelayState = (typeof RELAY_STATES)[number];
 
