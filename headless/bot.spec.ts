@@ -4,22 +4,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../gateway/log.js';
-import { MailboxService } from '../gateway/mailbox/service.js';
 import { MailboxStore } from '../gateway/mailbox/store.js';
 import { onionFromPublicKey } from '../shared/crypto/onion.js';
 import { ChatEngine } from '../shared/protocol/engine.js';
 import { contactOf, makeNode, newNetwork, until, type Node } from '../shared/protocol/testing.js';
 import { createMemoryNetwork } from '../shared/protocol/memory.js';
 import type { MemoryMailboxHost, MemoryNetwork } from '../shared/protocol/memory.js';
-import { decodeFrame } from '../shared/wire/frame.js';
-import { fromHex, toBase64Url } from '../shared/util/bytes.js';
 import { botOnNode, type Bot } from './bot.js';
 import { echoReply, runEchoBot } from './bots/echo.js';
 import { checkRelayOptions, noteHasCode, relayGreeting, runMassRelay } from './bots/mass-relay.js';
 import { DiskFileStore } from './file-store.js';
 import type { GatewayMailboxLimits, HeadlessNode } from './node.js';
 import { SqliteStorage } from './sqlite-storage.js';
+import { realMailboxHost } from '../test/support/mailbox-host.js';
 
 const dirs: string[] = [];
 const bots: Bot[] = [];
@@ -39,21 +36,7 @@ function hostFor(): MemoryMailboxHost {
   dirs.push(dir);
   const store = MailboxStore.open({ dataDir: dir });
   stores.push(store);
-  const svc = new MailboxService({ store, log: createLogger('test', { level: 'error' }) });
-  return {
-    handle(frame) {
-      const f = decodeFrame(frame);
-      return svc.handle(f.kind as never, f.stream, f.body);
-    },
-    openAccount(capHash) {
-      store.openAccount(fromHex(capHash));
-      return toBase64Url(store.okey);
-    },
-    closeAccount(capHash) {
-      store.closeAccount(fromHex(capHash));
-    },
-    stats: () => store.stats(),
-  };
+  return realMailboxHost(store);
 }
 
 const LIMITS: GatewayMailboxLimits = {

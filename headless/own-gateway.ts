@@ -59,7 +59,7 @@ export async function gatewayRunning(dataDir: string): Promise<boolean> {
 }
 
 /** A free TCP port on 127.0.0.1 (the UI port of a started gateway, unless --port is given). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);

@@ -1,24 +1,16 @@
 // Gateways as real child processes on the private Tor network, for tor-tier tests and benchmarks.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnGateway } from '../../gateway/spawn-gateway.js';
 import type { GatewayChild } from '../../gateway/spawn-gateway.js';
+import { freePort } from '../../headless/own-gateway.js';
 
 export const GATEWAY_BUNDLE = resolve('dist/gateway.mjs');
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (the same helper the headless CLI uses for the gateways it starts). */
+export { freePort };
 
 export interface TestGateway {
   name: string;

@@ -1,5 +1,5 @@
 // Helpers for tests that drive headless nodes (headless/node.ts) on the private Tor network.
-import type { Contact } from '../../shared/protocol/api.js';
+import type { ChatMessage, Contact } from '../../shared/protocol/api.js';
 import type { HeadlessNode } from '../../headless/node.js';
 
 /** Polls `fn` every 250 ms until it returns something other than undefined. */
@@ -30,4 +30,21 @@ export async function befriend(from: HeadlessNode, to: HeadlessNode, note = ''):
     'accept',
   );
   return [req, incoming];
+}
+
+/** Waits until `node` has `n` incoming messages from `contactId`, asking its mailboxes again meanwhile. */
+export function untilFetched(
+  node: HeadlessNode,
+  contactId: string,
+  n: number,
+  what: string,
+): Promise<ChatMessage[]> {
+  return until(async () => {
+    const ms = (await node.storage.listMessages(contactId)).filter((m) => m.direction === 'in');
+    if (ms.length < n) {
+      await node.engine.fetchMail();
+      return undefined;
+    }
+    return ms;
+  }, what);
 }

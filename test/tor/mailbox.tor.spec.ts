@@ -14,7 +14,7 @@ import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode, HeadlessOptions } from '../../headless/node.js';
 import { startTestGateway } from '../support/gateways.js';
-import { befriend, until } from '../support/headless.js';
+import { befriend, until, untilFetched } from '../support/headless.js';
 import type { TestGateway } from '../support/gateways.js';
 import { needleForms, scanFiles, takeHeapSnapshot } from '../support/memscan.js';
 
@@ -134,14 +134,7 @@ describe('offline mail through a friend’s gateway', () => {
     // bob comes back: his node fetches what he missed on start.
     gw.bob = await gw.bob.restart();
     bob = nodes.bob = await headless('bob');
-    const got = await until(async () => {
-      const ms = (await bob.storage.listMessages(aliceId)).filter((m) => m.direction === 'in');
-      if (ms.length < 20) {
-        await bob.engine.fetchMail();
-        return undefined;
-      }
-      return ms;
-    }, 'bob has all 20');
+    const got = await untilFetched(bob, aliceId, 20, 'bob has all 20');
     expect(got.map((m) => m.body)).toEqual(markers);
     expect(got.every((m) => m.via === 'mailbox')).toBe(true);
     expect(new Set(got.map((m) => m.id)).size).toBe(20);

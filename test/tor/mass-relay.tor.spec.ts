@@ -17,7 +17,7 @@ import type { Contact } from '../../shared/protocol/api.js';
 import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { startTestGateway } from '../support/gateways.js';
 import type { TestGateway } from '../support/gateways.js';
-import { befriend, until } from '../support/headless.js';
+import { befriend, until, untilFetched } from '../support/headless.js';
 
 const work = mkdtempSync(join(tmpdir(), 'chattor-relay-'));
 const CODE = 'relay-test-7f3a';
@@ -132,14 +132,7 @@ describe('mass relay', () => {
     // bob comes back: his node fetches from the relay on start.
     gw.bob = await gw.bob.restart();
     bob = nodes.bob = await user('bob');
-    const got = await until(async () => {
-      const ms = (await bob.storage.listMessages(aliceId)).filter((m) => m.direction === 'in');
-      if (ms.length < 6) {
-        await bob.engine.fetchMail();
-        return undefined;
-      }
-      return ms;
-    }, 'bob has all six');
+    const got = await untilFetched(bob, aliceId, 6, 'bob has all six');
     expect(got.map((m) => m.body)).toEqual(texts);
     expect(got.every((m) => m.via === 'mailbox')).toBe(true);
     expect(new Set(got.map((m) => m.id)).size).toBe(6);

@@ -3,17 +3,16 @@
 // and handing out tokens, depositing when a friend is away, fetching, de-duplicating, ordering,
 // deleting, refusing, revoking, and a forged envelope that is dropped without losing the rest.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MailboxService } from '../../gateway/mailbox/service.js';
 import { MailboxStore } from '../../gateway/mailbox/store.js';
 import { tempDir } from '../../gateway/mailbox/testing.js';
-import { createLogger } from '../../gateway/log.js';
+import { realMailboxHost } from '../support/mailbox-host.js';
 import { fetchKey, mailboxId, epochOf } from '../../shared/mailbox/ids.js';
 import { blindTokens } from '../../shared/mailbox/tokens.js';
 import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { createMemoryNetwork, type MemoryMailboxHost } from '../../shared/protocol/memory.js';
 import { befriend, incoming, makeNode, settle, until, type Node } from '../../shared/protocol/testing.js';
-import { fromBase64Url, fromHex, toBase64Url } from '../../shared/util/bytes.js';
-import { decodeFrame, FrameKind } from '../../shared/wire/frame.js';
+import { fromBase64Url } from '../../shared/util/bytes.js';
+import { FrameKind } from '../../shared/wire/frame.js';
 import {
   decodeDeposit,
   decodeMbxError,
@@ -27,29 +26,15 @@ const dirs: { remove(): void }[] = [];
 /** Every DEPOSIT any holder saw, to replay one. */
 const deposits: DepositBody[] = [];
 const stores: MailboxStore[] = [];
-const log = createLogger('test', { level: 'error' });
 
 function hostFor(): MemoryMailboxHost {
   const d = tempDir();
   dirs.push(d);
   const store = MailboxStore.open({ dataDir: d.dir });
   stores.push(store);
-  const svc = new MailboxService({ store, log });
-  return {
-    handle(frame) {
-      const f = decodeFrame(frame);
-      if (f.kind === FrameKind.DEPOSIT) deposits.push(decodeDeposit(f.body));
-      return svc.handle(f.kind as never, f.stream, f.body);
-    },
-    openAccount(capHash) {
-      store.openAccount(fromHex(capHash));
-      return toBase64Url(store.okey);
-    },
-    closeAccount(capHash) {
-      store.closeAccount(fromHex(capHash));
-    },
-    stats: () => store.stats(),
-  };
+  return realMailboxHost(store, (f) => {
+    if (f.kind === FrameKind.DEPOSIT) deposits.push(decodeDeposit(f.body));
+  });
 }
 
 afterEach(() => {
