@@ -10,15 +10,10 @@ import { forgedDeposit, openPeerLinks } from '../support/flood.js';
 import { startTestGateway } from '../support/gateways.js';
 import { LocalClient } from '../support/local-client.js';
 import { cpuUse, rss } from './procs.js';
-import type { Report } from './report.js';
+import { percentile, type Report } from './report.js';
 
 const LINKS = 200;
 const SAMPLES = 300;
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
-}
 
 export async function benchGatewayLoad(report: Report, tor: string[]): Promise<void> {
   process.stdout.write(`gateway: forwarding with ${LINKS} more peer links and a deposit flood\n`);
@@ -36,6 +31,7 @@ export async function benchGatewayLoad(report: Report, tor: string[]): Promise<v
     ).link as number;
     // a's browser side echoes every frame of the honest link.
     ca.onFrame((l, f) => l === linkA && ca.sendFrame(linkA, f));
+    /** Round trips of SAMPLES frames, sorted. */
     const rtts = async (): Promise<number[]> => {
       const out: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
@@ -52,7 +48,7 @@ export async function benchGatewayLoad(report: Report, tor: string[]): Promise<v
         await back;
         out.push(performance.now() - t0);
       }
-      return out;
+      return out.sort((a, b) => a - b);
     };
     const quiet = await rtts();
     const rssQuiet = rss(a.child.child.pid!);
@@ -79,11 +75,14 @@ export async function benchGatewayLoad(report: Report, tor: string[]): Promise<v
     const cpuNote = cpu();
     report.add({
       name: `gateway forwarding RTT median with ${open.length} more peer links flooding forged deposits`,
-      value: pct(loaded, 0.5),
+      value: percentile(loaded, 50),
       unit: 'ms',
-      baseline: { name: 'no other links', value: pct(quiet, 0.5) },
+      baseline: {
+        name: 'no other links',
+        value: percentile(quiet, 50),
+      },
       target: '×1.0',
-      note: `1 KiB frames, browser → gateway → Tor → gateway → browser and back; ${sent} forged deposits sent meanwhile (all refused); p95 ${pct(loaded, 0.95).toFixed(1)} ms vs ${pct(quiet, 0.95).toFixed(1)} ms; ${cpuNote}`,
+      note: `1 KiB frames, browser → gateway → Tor → gateway → browser and back; ${sent} forged deposits sent meanwhile (all refused); p95 ${percentile(loaded, 95).toFixed(1)} ms vs ${percentile(quiet, 95).toFixed(1)} ms; ${cpuNote}`,
     });
     report.add({
       name: `gateway RSS with ${open.length} more peer links and the flood`,

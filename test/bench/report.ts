@@ -67,6 +67,14 @@ export function fmt(n: number): string {
   return n.toFixed(2);
 }
 
+/** The median of unsorted samples (percentile 50 of a sorted copy). */
+export function median(xs: readonly number[]): number {
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

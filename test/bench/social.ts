@@ -14,15 +14,10 @@ import { MemoryStorage } from '../../shared/protocol/memory-storage.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
 import { startTestGateway, type TestGateway } from '../support/gateways.js';
 import { befriend, until } from '../support/headless.js';
-import type { Report } from './report.js';
+import { median, type Report } from './report.js';
 
 const FEED_POSTS = 10_000;
 const SYNC_POSTS = 1_000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** Creates the identity on the onboarding screen (as test/e2e/pages/vault.ts, without the test runner). */
 async function onboard(page: Page, name: string): Promise<void> {

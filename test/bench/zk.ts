@@ -16,7 +16,7 @@ import { ensureCompiled } from '../../circuits/scripts/compile.mjs';
 import { MAX_DEPTH } from '../../shared/zk/tree.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
 import { REPO_ROOT, bundleForBrowser } from './browser-bundle.js';
-import type { Report } from './report.js';
+import { median, type Report } from './report.js';
 import { makeProver, type ProverKind, type ZkRun, type ZkSample } from './zk.page.js';
 
 const MEMBERS = 1000;
@@ -25,11 +25,6 @@ const OWN_DEPTH = Math.ceil(Math.log2(MEMBERS));
 const PROOFS = 8;
 const CACHE = join(REPO_ROOT, '.bench-cache/semaphore');
 const ORIGIN = 'http://127.0.0.1:9/';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /**
  * Compiles the Semaphore v4 circuit at `depth` from @semaphore-protocol/circuits and makes a proving key
