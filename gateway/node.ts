@@ -55,6 +55,8 @@ export const MAILBOX_SWEEP_MS = 10 * 60_000;
 
 export interface NodeStatus {
   version: string;
+  /** New random hex each time the gateway starts: link numbers are valid within one instance (§2.2). */
+  instance: string;
   name: string;
   tor: { state: string; progress: number; summary: string; socksPort: number | null };
   onions: { contact?: string; handle?: string; home?: string };
@@ -170,8 +172,10 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
   const contactListener = await startPeerListener('contact', links, log.child('contact'));
   const handleListener = await startPeerListener('handle', links, log.child('handle'));
 
+  const instance = randomBytes(16).toString('hex');
   const status = (): NodeStatus => ({
     version: VERSION,
+    instance,
     name: cfg.name,
     tor: {
       state: tor?.state ?? 'starting',

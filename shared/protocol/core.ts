@@ -63,8 +63,12 @@ export class Core {
   readonly serial = new Serial();
   readonly limiter = new RequestLimiter();
   keys: Keys | undefined;
-  /** `epoch` counts the openings of a link: a body written before a re-open is written again. */
+  /**
+   * `epoch` names one opening of a link (from `linkEpochs`, never reused, even when a restarted gateway
+   * reuses a link number): a body written before a re-open is written again.
+   */
   readonly links = new Map<number, { open: boolean; onion?: string; epoch?: number; openedAt?: number }>();
+  linkEpochs = 0;
   /** Where and when each outbox item was last written (in memory: after a restart all are resent). */
   private readonly written = new Map<Id, { link: number; epoch: number; at: number }>();
   readonly dialed = new Map<string, number>();

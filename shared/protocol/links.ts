@@ -58,16 +58,23 @@ async function retry(core: Core): Promise<void> {
 
 async function linkChanged(core: Core, e: { link: number; open: boolean; onion?: string }): Promise<void> {
   const prev = core.links.get(e.link);
-  const onion = e.onion ?? prev?.onion;
-  const epoch = (prev?.epoch ?? 0) + (e.open && !prev?.open ? 1 : 0);
-  const openedAt = e.open && !prev?.open ? core.now() : prev?.openedAt;
+  // An opening without an onion (an accepted link, or one replayed while open) keeps the onion only while
+  // the number stays open: a closed number can come back as another link (a restarted gateway, §2.2).
+  const onion = e.onion ?? (!e.open || prev?.open ? prev?.onion : undefined);
+  const reopened = e.open && !prev?.open;
+  const epoch = reopened ? ++core.linkEpochs : (prev?.epoch ?? 0);
+  const openedAt = reopened ? core.now() : prev?.openedAt;
   core.links.set(e.link, {
     open: e.open,
     epoch,
     ...(onion ? { onion } : {}),
     ...(openedAt !== undefined ? { openedAt } : {}),
   });
-  if (onion) core.dialed.set(onion, e.link);
+  if (onion && e.open) core.dialed.set(onion, e.link);
+  // A closed dialed link is asked for again: the gateway answers with the same link while it keeps
+  // redialing it, and with a new one after it restarted (when it has forgotten every link).
+  const redial = !e.open && onion !== undefined && core.dialed.get(onion) === e.link;
+  if (redial) core.dialed.delete(onion);
   const affected = new Set<Id>();
   for (const [id, l] of core.replyLinks) {
     if (l !== e.link) continue;
@@ -79,6 +86,11 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
     for (const id of await outboxContacts(core))
       if ((await core.getPeer(id))?.onion === onion) affected.add(id);
   } else if (!e.open) core.links.delete(e.link);
+  if (
+    redial &&
+    (await core.storage.listContacts()).some((c) => c.state === 'friend' && c.contactOnion === onion)
+  )
+    await core.ensureDial(onion);
   for (const id of affected) {
     await core.refreshOnline(id);
     if (e.open) await core.flush(id);

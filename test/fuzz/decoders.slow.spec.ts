@@ -41,19 +41,7 @@ import { decodeLocalBinary, encodeLocalBinary, LocalOp } from '../../shared/wire
 import { decodeMailboxReply, decodeMailboxRequest } from '../../shared/wire/mailbox.js';
 import { decodeMembershipProof, MEMBERSHIP_PROOF_BYTES } from '../../shared/zk/membership.js';
 import { createReplyParser } from '../../gateway/tor/reply-parser.js';
-
-/** xorshift32: deterministic, so a failing input can be replayed from its seed and index. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { prng } from '../support/prng.js';
 
 const BOUNDARY = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff];
 

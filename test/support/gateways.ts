@@ -24,6 +24,8 @@ export interface TestGateway {
   child: GatewayChild;
   torPid(): Promise<number>;
   stop(): Promise<void>;
+  /** Kills the gateway process with SIGKILL (no shutdown of its own) and waits until it is gone. */
+  crash(): Promise<void>;
   /** Stops it and removes its data directory. */
   dispose(): Promise<void>;
   /** Stops and starts the gateway again on the same data directory and port. */
@@ -79,6 +81,13 @@ export async function startTestGateway(
       child,
       torPid: async () => Number((await readFile(pidFile, 'utf8')).trim()),
       stop: () => child.stop(),
+      crash: async () => {
+        const c = child.child;
+        if (c.exitCode !== null || c.signalCode !== null) return;
+        const gone = new Promise((r) => c.once('exit', r));
+        c.kill('SIGKILL');
+        await gone;
+      },
       dispose: async () => {
         await child.stop();
         rmSync(dataDir, { recursive: true, force: true });

@@ -58,6 +58,11 @@ export class ChatPage {
     return (await this.page.getByTestId('message-text').allInnerTexts()).map((t) => t.trim());
   }
 
+  /** The texts of one direction's messages, in display order. */
+  async textsOf(direction: 'in' | 'out'): Promise<string[]> {
+    return (await this.messages(direction).getByTestId('message-text').allInnerTexts()).map((t) => t.trim());
+  }
+
   composer(): Locator {
     return this.page.getByTestId('composer-input');
   }

@@ -138,6 +138,28 @@ describe('GatewayEngineTransport', () => {
     expect(client.frameListener).toBeNull();
   });
 
+  it('a restarted gateway (another instance, §2.2): every known link closes, even a reused number', () => {
+    const client = new FakeClient();
+    const first = { ...status([{ link: 1, direction: 'out', onion: ONION, open: true }]), instance: 'a' };
+    const t = new GatewayEngineTransport(client, { status: () => first });
+    const links: unknown[] = [];
+    t.onLink((e) => links.push(e));
+    links.length = 0;
+    // The same status again, then a reconnect to the same instance: nothing changes.
+    client.emit('StatusChanged', { status: first });
+    expect(links).toEqual([]);
+    // The new instance numbers an accepted link 1: the old link 1 (to ONION) is gone, the new one has
+    // no onion, and nothing was closed at the new gateway on the old link's behalf.
+    client.emit('StatusChanged', {
+      status: { ...status([{ link: 1, direction: 'in', open: true }]), instance: 'b' },
+    });
+    expect(links).toEqual([
+      { link: 1, open: false },
+      { link: 1, open: true },
+    ]);
+    expect(client.closed).toEqual([]);
+  });
+
   it('keeps isolated mailbox links away from the engine and matches replies by stream', async () => {
     const client = new FakeClient();
     const t = new GatewayEngineTransport(client, { status: () => status([], `${ONION}.onion`) });

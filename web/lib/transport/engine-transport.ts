@@ -111,6 +111,8 @@ export class GatewayEngineTransport implements EngineTransport {
   readonly #linkHandlers = new Set<LinkHandler>();
   readonly #offs: (() => void)[];
   readonly #isolated = new Map<number, Isolated>();
+  /** The gateway instance the link numbers belong to (§2.2). */
+  #instance: string | undefined;
   readonly mailbox: MailboxTransport;
   readonly handles: HandleTransport;
 
@@ -309,6 +311,22 @@ export class GatewayEngineTransport implements EngineTransport {
   /** Adopts the open/closed state of links the gateway reports (e.g. after the local link reconnects). */
   #syncLinks(status: LocalStatus | null): void {
     if (!status) return;
+    if (status.instance !== this.#instance) {
+      // The gateway restarted (§2.2): its link numbers start again, so every link we knew is gone, even
+      // one whose number the new instance happens to use.
+      if (this.#instance !== undefined) {
+        for (const link of [...this.#open.keys()]) {
+          this.#open.delete(link);
+          this.#emitLink({ link, open: false });
+        }
+        // Not ClosePeer: that number may be another link of the new instance.
+        for (const link of [...this.#isolated.keys()]) {
+          this.#failIsolated(link, new ChattorError('E_UNKNOWN_LINK', 'the gateway restarted'));
+          this.#isolated.delete(link);
+        }
+      }
+      this.#instance = status.instance;
+    }
     const nowOpen = new Set(status.links.filter((l) => l.open).map((l) => l.link));
     for (const link of this.#open.keys()) {
       if (!nowOpen.has(link)) {

@@ -48,6 +48,11 @@ export interface LinkStatus {
 
 export interface LocalStatus {
   version: string;
+  /**
+   * Random per gateway start (§2.2): link numbers start again in a new instance, so a client that sees
+   * another instance than before treats every link it knew as closed. Absent from older gateways.
+   */
+  instance?: string;
   tor: TorStatus;
   onions: { contact?: string; handle?: string };
   links: LinkStatus[];
