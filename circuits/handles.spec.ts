@@ -4,14 +4,13 @@
 // About 1 s per proof on the 2-core CI machine; the refusals reuse proofs where the check comes first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealEnvelope } from '../shared/crypto/envelope.js';
-import { sha256 } from '../shared/crypto/primitives.js';
-import { domain } from '../shared/crypto/codec.js';
 import type { ChatEngine } from '../shared/protocol/engine.js';
 import { encodeHandleBody } from '../shared/protocol/body.js';
 import {
   decodeStatement,
   decodeSubmission,
   encodeSubmission,
+  memberSecret,
   PROOF_BYTES,
   ROOT_TTL,
   scopeOf,
@@ -114,9 +113,7 @@ async function craft(
 /** The zk secret a node uses for `owner`'s group (§8.1), read from its storage (no identityBox here). */
 async function secretOf(n: Node, ownerId: string): Promise<bigint> {
   const stored = (await n.storage.getMeta<{ seed: string }>('zk-seed'))!;
-  return identitySecretFromSeed(
-    await sha256(domain('chattor/v1/zk-member', fromBase64Url(stored.seed), utf8.encode(ownerId))),
-  );
+  return memberSecret(fromBase64Url(stored.seed), ownerId);
 }
 
 /** Sends a crafted SUBMIT from `from` over its own handle link and returns alice's RESULT. */

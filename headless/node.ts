@@ -23,12 +23,16 @@ export interface HeadlessOptions {
   onError?: (e: unknown) => void;
   /** Where sent and received files live (default `<dataDir>/files`). */
   filesDir?: string;
-  /** Engine tuning (tests, the mass relay): mail timing, hold-for-friends, outbox retry, auto-accept. */
   /** Where posts and the own log live (docs/protocol.md §7); without it this node keeps no posts. */
   social?: SocialStorage;
+  /**
+   * Engine tuning (tests, the mass relay): mail timing, hold-for-friends, outbox retry, auto-accept; and
+   * a membership prover (§8: snarkjs in Node), without which this node neither sends nor accepts
+   * anonymous actions.
+   */
   engineOptions?: Pick<
     EngineOptions,
-    'depositAfterMs' | 'fetchEveryMs' | 'mailTtlMs' | 'holdForFriends' | 'retryMs' | 'autoAcceptBytes'
+    'depositAfterMs' | 'fetchEveryMs' | 'mailTtlMs' | 'holdForFriends' | 'retryMs' | 'autoAcceptBytes' | 'zk'
   >;
 }
 

@@ -153,6 +153,12 @@ export function decodeStatement(bytes: Uint8Array): Statement {
   return s;
 }
 
+/** The zk secret for `owner`'s group (§8.1) from the zk seed; its commitment is the member's leaf. */
+export async function memberSecret(seed: Uint8Array, owner: Id): Promise<bigint> {
+  const z = await zkLoad();
+  return z.identitySecretFromSeed(await sha256(domain(MEMBER_LABEL, seed, utf8.encode(owner))));
+}
+
 /** `u16 statementLength || statement || proof` (§8.4). */
 export function encodeSubmission(statement: Uint8Array, proof: Uint8Array): Uint8Array {
   return new Writer().u16(statement.length).bytes(statement).bytes(proof).finish();
@@ -204,8 +210,7 @@ export class HandleAgent {
   private async secretFor(owner: Id): Promise<bigint> {
     const seed = await this.seed();
     try {
-      const z = await zkLoad();
-      return z.identitySecretFromSeed(await sha256(domain(MEMBER_LABEL, seed, utf8.encode(owner))));
+      return await memberSecret(seed, owner);
     } finally {
       seed.fill(0);
     }
