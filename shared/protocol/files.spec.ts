@@ -99,6 +99,36 @@ describe('file transfer', () => {
     expect(bStore.files.get(m.id)).toEqual(data);
   });
 
+  it('a crash between the last chunk and `complete` (a killed tab) finishes on the next start', async () => {
+    const { alice, bob, bobId } = await pair();
+    const data = bytes(3 * 262_144 + 5);
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'last.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'complete at bob');
+    // What bob's storage holds when the tab died after saving `next` = all chunks but before `complete`:
+    // the record and the message still say transferring, and the transfer is still listed.
+    await bob.engine.stop();
+    const rec = await bob.storage.getMeta<{ state: string }>(`file:${m.id}`);
+    await bob.storage.putMeta(`file:${m.id}`, { ...rec, state: 'transferring' });
+    await bob.storage.putMeta('files:active', [m.id]);
+    const msg = (await bob.storage.getMessage(m.id))!;
+    await bob.storage.putMessage({ ...msg, file: { ...msg.file!, state: 'transferring' } });
+    await bob.restart();
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'complete after restart');
+    expect(await bob.storage.getMeta('files:active')).toEqual([]);
+    // Died after `complete` was saved but before the message and the list were: the same on start.
+    await bob.engine.stop();
+    await bob.storage.putMeta('files:active', [m.id]);
+    await bob.storage.putMessage({ ...msg, file: { ...msg.file!, state: 'transferring' } });
+    await bob.restart();
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'message complete again');
+    expect(await bob.storage.getMeta('files:active')).toEqual([]);
+  });
+
   it('pauses and resumes, and cancel removes the data on both sides', async () => {
     const { alice, bob, aStore, bStore, bobId } = await pair({ autoAccept: 0 });
     const data = bytes(3 * 262_144);

@@ -75,14 +75,25 @@ export class FileAgent {
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────────
 
-  /** Serial (engine start): loads unfinished transfers; receivers ask for the rest. */
+  /**
+   * Serial (engine start): loads unfinished transfers; receivers ask for the rest. It also finishes
+   * what a crash (a killed tab) cut short between the writes of an ending: a receiver that holds every
+   * chunk checks the hash and completes (asking for nothing would wait for ever), and an ended transfer
+   * still listed gets its message updated and leaves the list.
+   */
   async start(): Promise<void> {
     this.stopped = false;
     for (const id of await this.activeIds()) {
       const rec = await this.core.storage.getMeta<TransferRecord | null>(recordKey(id));
-      if (!rec || !isActive(rec.state)) continue;
+      if (!rec) continue;
       const l = this.track(rec);
-      if (rec.direction === 'in' && rec.state === 'transferring') await this.askFrom(l);
+      if (!isActive(rec.state)) {
+        await this.setState(l, rec.state);
+        continue;
+      }
+      if (rec.direction !== 'in' || rec.state !== 'transferring') continue;
+      if (rec.next >= chunkCount(rec.size, rec.chunk)) void l.queue.run(() => this.finishIncoming(l));
+      else await this.askFrom(l);
     }
     this.timer = setInterval(() => void this.watchdog(), STALL_MS / 2);
     (this.timer as { unref?: () => void }).unref?.();
