@@ -3,7 +3,8 @@
 // private network is refused her home onion without the client key (SOCKS 0xF4); with the key, Debian's
 // firefox-esr in private browsing, proxied through that tor, opens the home onion, unlocks the vault with
 // her passphrase, sends bob a message, and the state it wrote back is a newer vault generation. Last, the
-// normal tab takes the engine lease back and continues from that state.
+// normal tab takes the engine lease back and continues from that state; alice's gateway, which kept the
+// vault and served the session, holds no message text and no passphrase in its memory or its files.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { TorSupervisor } from '../../gateway/tor/process';
 import { launchTorBrowserLike, type TorBrowserLike } from '../support/firefox';
 import { startTestGateway, type TestGateway } from '../support/gateways';
 import { until } from '../support/headless';
+import { needleForms, scanFiles, scanProcessMemory } from '../support/memscan';
 import { SocksError, socks5Connect } from '../support/socks';
 import { ChatPage } from './pages/chat';
 import { FriendsPage } from './pages/friends';
@@ -200,6 +202,16 @@ test.describe('Tor Browser access through the home onion', () => {
       const [contact] = (await bob!.storage.listContacts()).filter((c) => c.state === 'friend');
       return (await bob!.storage.listMessages(contact!.id)).find((msg) => msg.body === after);
     }, 'the normal tab’s message at bob');
+
+    // 6. Canary (hardening): alice's gateway kept the vault and served the Tor Browser session, yet
+    //    neither its process memory nor its data directory holds a message text or the vault passphrase.
+    const pid = alice.child.child.pid!;
+    expect(scanProcessMemory(pid, needleForms(alice.token)).size, 'memory scan sanity check').toBeGreaterThan(
+      0,
+    );
+    const needles = [text, after, PASSPHRASE].flatMap((s) => needleForms(s));
+    expect([...scanProcessMemory(pid, needles)], 'in the gateway’s memory').toEqual([]);
+    expect([...scanFiles([alice.dataDir], needles)], 'in the gateway’s data directory').toEqual([]);
     expect(errors).toEqual([]);
     expect(fxErrors).toEqual([]);
   });
