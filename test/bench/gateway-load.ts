@@ -8,9 +8,9 @@
 // The flood comes from a tor of its own (a third gateway's, used only for its SOCKS port), each link
 // with SOCKS credentials of its own, so with a circuit of its own — as an attacker elsewhere would. It
 // shares with the honest link what any attacker's traffic would: a's tor and gateway, and the relays.
-// On the private network those are 5 relays on this same machine, which every circuit crosses, so a
-// flood anywhere on it slows every circuit; the bystander run measures that share, and the ratio of
-// the two flooded runs is the gateway's own. (Flooding through b's tor without credentials, as this
+// On the private network those are 5 relays on this same machine, which every circuit crosses and
+// which share its cores with the flood's tor, so a flood anywhere on it slows every circuit; the
+// bystander run measures that share, and the ratio of the two flooded runs is the gateway's own. (Flooding through b's tor without credentials, as this
 // bench once did, put the hostile streams on the honest link's own rendezvous circuit: the honest
 // frames waited behind the flood's, p95 0.8 s, and the link was dropped — a head-of-line blocking no
 // other client can cause.)
@@ -121,7 +121,8 @@ export async function benchGatewayLoad(report: Report, tor: string[]): Promise<v
       unit: 'ms',
       baseline: { name: 'no flood', value: percentile(quiet.ms, 50) },
       note:
-        `the network's share: its 5 relays run on this machine and carry every circuit; p95 without flood ` +
+        `the private network's share: its 5 relays carry every circuit and share this machine's cores ` +
+        `with the flood; p95 without flood ` +
         `${percentile(quiet.ms, 95).toFixed(1)} ms; ${elsewhere.note}`,
     });
     report.add({
