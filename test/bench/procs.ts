@@ -13,6 +13,16 @@ export function rss(pid: number): number {
   }
 }
 
+/** Bytes a process has read through read-like system calls so far (/proc/PID/io `rchar`; 0 once gone). */
+export function bytesRead(pid: number): number {
+  try {
+    const m = /rchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // gone
+  }
+}
+
 export interface Proc {
   pid: number;
   ppid: number;

@@ -56,8 +56,9 @@ describe('load on one gateway', () => {
     const honestA = inA.link as number;
     const rssBefore = rssBytes(a.child.child.pid!);
 
-    // 200 links through b's tor.
-    const open = await openPeerLinks(b.socksPort, a.contactOnion, LINKS, evil);
+    // 200 links through b's tor, each with SOCKS credentials of its own: circuits of their own, as an
+    // attacker's would be (without them tor would put them on the honest link's rendezvous circuit).
+    const open = await openPeerLinks(b.socksPort, a.contactOnion, LINKS, evil, { isolate: true });
     expect(open.length).toBe(LINKS);
 
     // Every link floods deposits with forged tokens (a well-formed body, 1 KiB envelope bucket). The
