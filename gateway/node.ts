@@ -278,6 +278,7 @@ export async function startNode(cfg: NodeConfig): Promise<ChattorNode> {
     if (!control || control === publishedOn || tor?.state !== 'ready') return;
     publishedOn = control;
     hub?.broadcast({ t: 'TorBootstrapped' });
+    links.redialNow();
     void relay.apply();
     ready = onions.publishAll().catch((e: unknown) => {
       publishedOn = null;

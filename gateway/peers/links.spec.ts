@@ -29,12 +29,14 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(opts: { hasClient?: boolean; mailbox?: MailboxHandler; socksPort?: number } = {}) {
+async function setup(
+  opts: { hasClient?: boolean; mailbox?: MailboxHandler; socksPort?: number | (() => number | null) } = {},
+) {
   const received: { link: number; frame: Uint8Array }[] = [];
   const connected: LinkInfo[] = [];
   const log = memoryLogger();
   const links = new LinkManager({
-    socksPort: () => opts.socksPort ?? null,
+    socksPort: () => (typeof opts.socksPort === 'function' ? opts.socksPort() : (opts.socksPort ?? null)),
     hasClient: () => opts.hasClient ?? true,
     mailbox: opts.mailbox,
     events: {
@@ -328,6 +330,19 @@ describe('peer links', () => {
         .sort(),
     ).toEqual([...creds].sort());
     expect(socks.auths.slice(3).filter((x) => x === null)).toHaveLength(1);
+  });
+
+  it('dials at once, backoff reset, when tor is ready again (§1.5)', async () => {
+    const target = await setup({ hasClient: false });
+    const socks = await fakeSocks(target.listener.port);
+    cleanup.push(() => socks.close());
+    let port: number | null = null; // tor is down: every attempt fails and the waits grow (1 s, 2 s, …)
+    const a = await setup({ socksPort: () => port });
+    a.links.dial('b'.repeat(56));
+    await new Promise((r) => setTimeout(r, 1300)); // two attempts failed; the next is ≥ 1.6 s away
+    port = socks.port;
+    a.links.redialNow();
+    await until(() => a.connected.length === 1, 1000);
   });
 
   it('validates onion addresses', () => {

@@ -156,6 +156,20 @@ export class LinkManager {
     this.attach(link, ws);
   }
 
+  /**
+   * Tor is ready again (after a restart, §1.5): every wanted link waiting for its next redial is dialed
+   * now with its backoff reset, instead of after the long waits its failures while tor was down earned.
+   */
+  redialNow(): void {
+    for (const link of this.links.values()) {
+      if (!link.wanted || link.ws || !link.retryTimer) continue;
+      clearTimeout(link.retryTimer);
+      link.retryTimer = null;
+      link.attempt = 0;
+      this.enqueueDial(link);
+    }
+  }
+
   close(linkId: number): boolean {
     const link = this.links.get(linkId);
     if (!link) return false;

@@ -1,6 +1,6 @@
 // One benchmark report for every figure (issue: hardening §1): printed as a table, written as
 // bench-results.json and bench-results.md. Figures never fail a run.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 export interface Figure {
@@ -13,6 +13,9 @@ export interface Figure {
   target?: string;
   note?: string;
 }
+
+const README_START = '<!-- bench:start -->';
+const README_END = '<!-- bench:end -->';
 
 export class Report {
   readonly figures: Figure[] = [];
@@ -44,6 +47,21 @@ export class Report {
       '|---|---|---|---|---|',
       ...rows,
     ].join('\n');
+  }
+
+  /**
+   * Puts the Markdown table into README.md between its `bench:start` and `bench:end` markers (a full run
+   * only: the README shows one run's figures, never a mix).
+   */
+  writeReadme(path = 'README.md'): void {
+    const text = readFileSync(path, 'utf8');
+    const start = text.indexOf(README_START);
+    const end = text.indexOf(README_END);
+    if (start < 0 || end < start) throw new Error(`${path}: no ${README_START} … ${README_END} markers`);
+    writeFileSync(
+      path,
+      `${text.slice(0, start + README_START.length)}\n${this.markdown()}\n${text.slice(end)}`,
+    );
   }
 
   write(): void {

@@ -1,5 +1,6 @@
 // `npm run bench` body: runs every benchmark against one private Tor network and writes the report.
-// `npx tsx test/bench/run.ts --only mail,ratchet` runs some of them (names below; default: all).
+// `npx tsx test/bench/run.ts --only mail,ratchet` runs some of them (names below; default: all). A full
+// run that finishes also puts its table into README.md (between the bench:start and bench:end markers).
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../gateway/log.js';
 import { loadTestnet, startTestnet } from '../../gateway/tor/testnet.js';
@@ -50,6 +51,7 @@ const dir = process.env.CHATTOR_TESTNET_DIR;
 const needsTor = ON_TOR.some((b) => only.has(b));
 const net = dir || !needsTor ? null : await startTestnet({ log });
 const info = dir ? loadTestnet(dir) : net?.info;
+let failed = true;
 try {
   const tor = (): string[] => {
     if (!info) throw new Error('no private Tor network');
@@ -65,7 +67,9 @@ try {
   if (only.has('zk')) await benchZk(report);
   if (only.has('pwa')) await benchPwa(report, tor());
   if (only.has('gateway-load')) await benchGatewayLoad(report, tor());
+  failed = false;
 } finally {
   report.write();
+  if (!values.only && !failed) report.writeReadme();
   await net?.stop();
 }

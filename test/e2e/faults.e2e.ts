@@ -6,7 +6,8 @@
 // (and the other way round), each once and in order; every text whose send the UI had confirmed before
 // the crash is among them; every file arrives byte-identical.
 //
-// CHATTOR_FAULT_ROUNDS sets the rounds (default 8; with the tor tier's 12, 20 rounds of faults), CHATTOR_FAULT_SEED replays a run (printed first).
+// CHATTOR_FAULT_ROUNDS sets the rounds (default 6; with the tor tier's 14, 20 rounds of faults),
+// CHATTOR_FAULT_SEED replays a run (printed first).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { befriend, disposeUsers, startUsers, type BrowserUser } from './users';
 
 test.describe.configure({ mode: 'serial', timeout: 1_800_000 });
 
-const ROUNDS = Number(process.env.CHATTOR_FAULT_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.CHATTOR_FAULT_ROUNDS ?? 6);
 const SEED = seedFrom('CHATTOR_FAULT_SEED');
 const next = prng(SEED);
 const rand = (): number => next() / 2 ** 32;

@@ -6,8 +6,9 @@
 // started again on its data directory, as a service manager would. A killed tor is restarted by its
 // gateway. (Tab crashes are the browser's part: test/e2e/faults.e2e.ts.)
 //
-// CHATTOR_FAULT_ROUNDS sets the number of rounds (default 12: nine of chat and a file, every fourth of mail), CHATTOR_FAULT_SEED replays a run: the seed
-// is printed first, and every round prints what it killed, when, and how long recovery took.
+// CHATTOR_FAULT_ROUNDS sets the number of rounds (default 14: every seventh of mail, the others of chat and
+// a file), CHATTOR_FAULT_SEED replays a run: the seed is printed first, and every round prints what it
+// killed, when, and how long recovery took.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ import { prng, seedFrom } from '../support/prng.js';
 type Name = 'alice' | 'bob' | 'carol';
 type Fault = `${'tor' | 'gateway'}:${Name}`;
 
-const ROUNDS = Number(process.env.CHATTOR_FAULT_ROUNDS ?? 12);
+const ROUNDS = Number(process.env.CHATTOR_FAULT_ROUNDS ?? 14);
 const SEED = seedFrom('CHATTOR_FAULT_SEED');
 const next = prng(SEED);
 /** A uniform float in [0, 1). */
@@ -169,7 +170,7 @@ describe('faults during chat, files and offline mail', () => {
       const t0 = Date.now();
       const tag = `r${round}`;
       let report: string;
-      if (round % 4 !== 0) {
+      if (round % 7 !== 0) {
         // Chat both ways and a file from alice, with a tor or gateway of either side killed in between.
         const fault = pick(chatFaults);
         const size = Math.floor((1 + rand() * 3) * 1024 * 1024);
