@@ -92,6 +92,20 @@ function storedEnvelopes(name: Name): number {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** On a timeout, adds the last lines of each gateway's (redacted) log to the error, to see where it hung. */
+async function withLogs<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const tails = (['alice', 'bob', 'carol'] as const).map((name) => {
+      const file = join(work, `${name}-gateway.log`);
+      const lines = existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-40) : [];
+      return `--- ${name}'s gateway log, last lines:\n${lines.join('\n')}`;
+    });
+    throw new Error(`${(e as Error).message}\n${tails.join('\n')}`, { cause: e });
+  }
+}
+
 /** What one side holds of a conversation: its texts each way, in display order, and its files. */
 async function conversation(node: HeadlessNode, contactId: string) {
   const ms = await node.storage.listMessages(contactId);
@@ -123,36 +137,43 @@ describe('faults during chat, files and offline mail', () => {
 
     /** Resolves once both sides hold exactly what was sent and nothing is still on its way. */
     const settled = (what: string) =>
-      until(
-        async () => {
-          const a = await conversation(nodes.alice, bobAtAlice.id);
-          const b = await conversation(nodes.bob, aliceAtBob.id);
-          if (b.in.length < sentAB.length || a.in.length < sentBA.length) return undefined;
-          // Never more than was sent, never twice, never out of order — checked as soon as all arrived.
-          expect(b.in).toEqual(sentAB);
-          expect(a.in).toEqual(sentBA);
-          expect(new Set(a.ids).size).toBe(a.ids.length);
-          expect(new Set(b.ids).size).toBe(b.ids.length);
-          const undelivered = [...a.out, ...b.out].filter(
-            (m) => m.state !== 'delivered' && m.state !== 'read',
-          );
-          expect(undelivered.filter((m) => m.state === 'failed')).toEqual([]);
-          if (undelivered.length > 0) return undefined;
-          if (b.files.length < files.size) return undefined;
-          expect(b.files.map((m) => m.id).sort()).toEqual([...files.keys()].sort());
-          for (const m of [...a.files, ...b.files]) {
-            expect(m.file!.state, `${m.file!.name}: ${m.file!.error ?? ''}`).not.toMatch(/failed|cancelled/);
-            if (m.file!.state !== 'complete') return undefined;
-          }
-          return true;
-        },
-        what,
-        420_000,
+      withLogs(
+        until(
+          async () => {
+            const a = await conversation(nodes.alice, bobAtAlice.id);
+            const b = await conversation(nodes.bob, aliceAtBob.id);
+            if (b.in.length < sentAB.length || a.in.length < sentBA.length) return undefined;
+            // Never more than was sent, never twice, never out of order — checked as soon as all arrived.
+            expect(b.in).toEqual(sentAB);
+            expect(a.in).toEqual(sentBA);
+            expect(new Set(a.ids).size).toBe(a.ids.length);
+            expect(new Set(b.ids).size).toBe(b.ids.length);
+            const undelivered = [...a.out, ...b.out].filter(
+              (m) => m.state !== 'delivered' && m.state !== 'read',
+            );
+            expect(undelivered.filter((m) => m.state === 'failed')).toEqual([]);
+            if (undelivered.length > 0) return undefined;
+            if (b.files.length < files.size) return undefined;
+            expect(b.files.map((m) => m.id).sort()).toEqual([...files.keys()].sort());
+            for (const m of [...a.files, ...b.files]) {
+              expect(m.file!.state, `${m.file!.name}: ${m.file!.error ?? ''}`).not.toMatch(
+                /failed|cancelled/,
+              );
+              if (m.file!.state !== 'complete') return undefined;
+            }
+            return true;
+          },
+          what,
+          420_000,
+        ),
       );
 
-    const say = async (from: 'alice' | 'bob', n: number, tag: string, spreadMs: number) => {
-      for (let i = 0; i < n; i++) {
-        await sleep(rand() * spreadMs);
+    // Every random value of a round is drawn before anything runs concurrently, so a seed replays the
+    // same kills at the same moments.
+    const pauses = (n: number, spreadMs: number) => Array.from({ length: n }, () => rand() * spreadMs);
+    const say = async (from: 'alice' | 'bob', waits: number[], tag: string) => {
+      for (const [i, wait] of waits.entries()) {
+        await sleep(wait);
         const text = `${tag}-${from}-${i}-${randomBytes(4).toString('hex')}`;
         if (from === 'alice') {
           sentAB.push(text);
@@ -186,9 +207,10 @@ describe('faults during chat, files and offline mail', () => {
           source,
         });
         files.set(file.id, sha256(bytes));
+        const [aliceWaits, bobWaits] = [pauses(6, 700), pauses(3, 1400)];
         await Promise.all([
-          say('alice', 6, tag, 700),
-          say('bob', 3, tag, 1400),
+          say('alice', aliceWaits, tag),
+          say('bob', bobWaits, tag),
           sleep(atMs).then(() => inflict(fault, downMs)),
         ]);
         const t1 = Date.now();
@@ -202,20 +224,27 @@ describe('faults during chat, files and offline mail', () => {
         const fault = pick(mailFaults);
         await gw.bob.crash();
         const atMs = Math.floor(rand() * 3000);
+        const [waits, downMs, fetchKillMs, carolDownMs] = [
+          pauses(5, 800),
+          rand() * 2000,
+          rand() * 4000,
+          rand() * 2000,
+        ];
         const before = sentAB.length;
-        await Promise.all([say('alice', 5, tag, 800), sleep(atMs).then(() => inflict(fault, rand() * 2000))]);
-        await until(async () => {
-          const out = (await conversation(nodes.alice, bobAtAlice.id)).out.slice(before);
-          return out.every((m) => m.via === 'mailbox') ? true : undefined;
-        }, `round ${round}: deposited at carol`);
-        const fetchKillMs = Math.floor(rand() * 4000);
+        await Promise.all([say('alice', waits, tag), sleep(atMs).then(() => inflict(fault, downMs))]);
+        await withLogs(
+          until(async () => {
+            const out = (await conversation(nodes.alice, bobAtAlice.id)).out.slice(before);
+            return out.every((m) => m.via === 'mailbox') ? true : undefined;
+          }, `round ${round}: deposited at carol`),
+        );
         gw.bob = await gw.bob.restart();
         const t1 = Date.now();
         await sleep(fetchKillMs);
-        await inflict('gateway:carol', rand() * 2000);
+        await inflict('gateway:carol', carolDownMs);
         await settled(`round ${round} (mail, ${fault} at ${atMs} ms)`);
         await until(async () => (storedEnvelopes('carol') === 0 ? true : undefined), 'carol’s store emptied');
-        report = `mail: bob's gateway killed, ${fault} at ${atMs} ms while depositing, carol's gateway killed ${fetchKillMs} ms into the fetch; settled ${((Date.now() - t1) / 1000).toFixed(1)} s after bob's restart`;
+        report = `mail: bob's gateway killed, ${fault} at ${atMs} ms while depositing, carol's gateway killed ${fetchKillMs.toFixed(0)} ms into the fetch; settled ${((Date.now() - t1) / 1000).toFixed(1)} s after bob's restart`;
       }
       console.log(
         `faults: round ${round}/${ROUNDS}: ${report}; round took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
