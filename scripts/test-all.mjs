@@ -73,17 +73,25 @@ async function main() {
   }
   const env = testnetDir ? { CHATTOR_TESTNET_DIR: testnetDir } : {};
 
-  const vitestProjects = ['unit', 'tor', 'slow', 'browser'].filter((t) => tiers.has(t));
-  if (vitestProjects.length > 0) {
-    step(`vitest: ${vitestProjects.join(', ')}`);
-    const out = 'test-results/vitest.json';
+  // The tor tier runs on its own, one file at a time: its specs kill tors, add relays to the private
+  // network and flood it, and must not do so under each other (a project's fileParallelism does not
+  // hold while other projects run beside it).
+  const groups = [
+    { name: 'vitest', projects: ['unit', 'slow', 'browser'].filter((t) => tiers.has(t)), extra: [] },
+    { name: 'vitest-tor', projects: tiers.has('tor') ? ['tor'] : [], extra: ['--no-file-parallelism'] },
+  ];
+  for (const g of groups) {
+    if (g.projects.length === 0) continue;
+    step(`vitest: ${g.projects.join(', ')}`);
+    const out = `test-results/${g.name}.json`;
     rmSync(out, { force: true });
     const code = await run(
       'npx',
       [
         'vitest',
         'run',
-        ...vitestProjects.flatMap((p) => ['--project', p]),
+        ...g.projects.flatMap((p) => ['--project', p]),
+        ...g.extra,
         '--reporter=default',
         '--reporter=json',
         `--outputFile=${out}`,
@@ -94,7 +102,7 @@ async function main() {
     const passed = r?.numPassedTests ?? 0;
     const failed = (r?.numFailedTests ?? 0) + (code !== 0 && !r?.numFailedTests ? 1 : 0);
     results.push({
-      tier: 'vitest',
+      tier: g.name,
       passed,
       failed,
       skipped: (r?.numPendingTests ?? 0) + (r?.numTodoTests ?? 0),
