@@ -42,6 +42,8 @@ export async function startTestGateway(
     nodeArgs?: string[];
     cwd?: string;
     logFile?: string;
+    /** How many times a free port was already taken before the gateway could bind it. */
+    portTries?: number;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `chattor-${name}-`));
@@ -100,6 +102,13 @@ export async function startTestGateway(
     return gw;
   } catch (e) {
     await child.stop();
+    // A port picked free can be taken before the gateway binds it (a tor's `auto` port, say): pick again.
+    if (opts.port === undefined && child.stderrTail().includes('EADDRINUSE') && (opts.portTries ?? 0) < 3)
+      return startTestGateway(name, clientTorrcLines, {
+        ...opts,
+        dataDir,
+        portTries: (opts.portTries ?? 0) + 1,
+      });
     throw new Error(`${(e as Error).message}\n${child.stderrTail()}`, { cause: e });
   }
 }
