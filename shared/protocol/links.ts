@@ -81,16 +81,17 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
     affected.add(id);
     if (!e.open) core.replyLinks.delete(id);
   }
+  let friend = false;
   if (onion) {
-    for (const c of await core.storage.listContacts()) if (c.contactOnion === onion) affected.add(c.id);
+    for (const c of await core.storage.listContacts()) {
+      if (c.contactOnion !== onion) continue;
+      affected.add(c.id);
+      friend ||= c.state === 'friend';
+    }
     for (const id of await outboxContacts(core))
       if ((await core.getPeer(id))?.onion === onion) affected.add(id);
   } else if (!e.open) core.links.delete(e.link);
-  if (
-    redial &&
-    (await core.storage.listContacts()).some((c) => c.state === 'friend' && c.contactOnion === onion)
-  )
-    await core.ensureDial(onion);
+  if (redial && friend) await core.ensureDial(onion);
   for (const id of affected) {
     await core.refreshOnline(id);
     if (e.open) await core.flush(id);

@@ -311,23 +311,18 @@ export class GatewayEngineTransport implements EngineTransport {
   /** Adopts the open/closed state of links the gateway reports (e.g. after the local link reconnects). */
   #syncLinks(status: LocalStatus | null): void {
     if (!status) return;
-    if (status.instance !== this.#instance) {
-      // The gateway restarted (§2.2): its link numbers start again, so every link we knew is gone, even
-      // one whose number the new instance happens to use.
-      if (this.#instance !== undefined) {
-        for (const link of [...this.#open.keys()]) {
-          this.#open.delete(link);
-          this.#emitLink({ link, open: false });
-        }
-        // Not ClosePeer: that number may be another link of the new instance.
-        for (const link of [...this.#isolated.keys()]) {
-          this.#failIsolated(link, new ChattorError('E_UNKNOWN_LINK', 'the gateway restarted'));
-          this.#isolated.delete(link);
-        }
+    // A restarted gateway (§2.2) numbers its links from 1 again: every link we knew is gone, even one whose
+    // number the new instance happens to use.
+    const restarted = this.#instance !== undefined && status.instance !== this.#instance;
+    this.#instance = status.instance;
+    if (restarted) {
+      // Not ClosePeer: that number may be another link of the new instance.
+      for (const link of [...this.#isolated.keys()]) {
+        this.#failIsolated(link, new ChattorError('E_UNKNOWN_LINK', 'the gateway restarted'));
+        this.#isolated.delete(link);
       }
-      this.#instance = status.instance;
     }
-    const nowOpen = new Set(status.links.filter((l) => l.open).map((l) => l.link));
+    const nowOpen = new Set(restarted ? [] : status.links.filter((l) => l.open).map((l) => l.link));
     for (const link of this.#open.keys()) {
       if (!nowOpen.has(link)) {
         this.#open.delete(link);
