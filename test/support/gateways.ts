@@ -1,11 +1,24 @@
 // Gateways as real child processes on the private Tor network, for tor-tier tests and benchmarks.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnGateway } from '../../gateway/spawn-gateway.js';
 import type { GatewayChild } from '../../gateway/spawn-gateway.js';
 import { freePort } from '../../headless/own-gateway.js';
+
+/** How many envelopes a gateway's mailbox store holds (0 before it has one), read beside the running gateway. */
+export function storedEnvelopes(dataDir: string): number {
+  const file = join(dataDir, 'mailbox.sqlite');
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM envelopes').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 export const GATEWAY_BUNDLE = resolve('dist/gateway.mjs');
 

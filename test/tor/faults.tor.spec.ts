@@ -13,12 +13,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChatMessage } from '../../shared/protocol/api.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode } from '../../headless/node.js';
-import { startTestGateway } from '../support/gateways.js';
+import { startTestGateway, storedEnvelopes } from '../support/gateways.js';
 import type { TestGateway } from '../support/gateways.js';
 import { befriend, until } from '../support/headless.js';
 import { prng, seedFrom } from '../support/prng.js';
@@ -78,17 +77,6 @@ async function inflict(fault: Fault, downMs: number): Promise<void> {
   await gw[name].crash();
   await sleep(downMs);
   gw[name] = await gw[name].restart();
-}
-
-function storedEnvelopes(name: Name): number {
-  const file = join(gw[name].dataDir, 'mailbox.sqlite');
-  if (!existsSync(file)) return 0;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM envelopes').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -247,7 +235,10 @@ describe.skipIf(process.env.CHATTOR_FAULTS !== '1')('faults during chat, files a
         await sleep(fetchKillMs);
         await inflict('gateway:carol', carolDownMs);
         await settled(`round ${round} (mail, ${fault} at ${atMs} ms)`);
-        await until(async () => (storedEnvelopes('carol') === 0 ? true : undefined), 'carol’s store emptied');
+        await until(
+          async () => (storedEnvelopes(gw.carol.dataDir) === 0 ? true : undefined),
+          'carol’s store emptied',
+        );
         report = `mail: bob's gateway killed, ${fault} at ${atMs} ms while depositing, carol's gateway killed ${fetchKillMs.toFixed(0)} ms into the fetch; settled ${((Date.now() - t1) / 1000).toFixed(1)} s after bob's restart`;
       }
       console.log(

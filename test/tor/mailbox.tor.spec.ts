@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeIdentitySecrets } from '../../shared/crypto/identity.js';
 import type { MailTo } from '../../shared/protocol/mail-state.js';
 import { startHeadlessNode } from '../../headless/node.js';
 import type { HeadlessNode, HeadlessOptions } from '../../headless/node.js';
-import { startTestGateway } from '../support/gateways.js';
+import { startTestGateway, storedEnvelopes } from '../support/gateways.js';
 import { befriend, until, untilFetched } from '../support/headless.js';
 import type { TestGateway } from '../support/gateways.js';
 import { needleForms, scanFiles, takeHeapSnapshot } from '../support/memscan.js';
@@ -53,15 +52,6 @@ afterAll(async () => {
   await Promise.allSettled(Object.values(gw).map((g) => g.dispose()));
   rmSync(work, { recursive: true, force: true });
 });
-
-function storedEnvelopes(dataDir: string): number {
-  const db = new Database(join(dataDir, 'mailbox.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM envelopes').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 describe('offline mail through a friend’s gateway', () => {
   it('carol holds 20 sealed messages for bob, learns nothing, and bob gets each once, in order', async () => {

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawnHeadless } from '../../gateway/spawn-gateway.js';
 import type { HeadlessChild } from '../../gateway/spawn-gateway.js';
@@ -15,7 +14,7 @@ import type { HeadlessNode } from '../../headless/node.js';
 import { contactCardFromLink } from '../../shared/crypto/contact-card.js';
 import type { Contact } from '../../shared/protocol/api.js';
 import type { MailTo } from '../../shared/protocol/mail-state.js';
-import { startTestGateway } from '../support/gateways.js';
+import { startTestGateway, storedEnvelopes } from '../support/gateways.js';
 import type { TestGateway } from '../support/gateways.js';
 import { befriend, until, untilFetched } from '../support/headless.js';
 
@@ -34,15 +33,6 @@ const user = (name: 'alice' | 'bob') =>
     storagePath: join(work, `${name}-client`, 'engine.db'),
     engineOptions,
   });
-
-function storedEnvelopes(dataDir: string): number {
-  const db = new Database(join(dataDir, 'mailbox.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM envelopes').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 beforeAll(async () => {
   const lines = inject('testnet').clientTorrcLines;
