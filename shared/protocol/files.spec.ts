@@ -10,13 +10,15 @@ import { befriend, makeNode, newNetwork, until, type Node } from './testing.js';
 
 const bytes = (n: number, seed = 7): Uint8Array => new Uint8Array(n).map((_, i) => (i * 131 + seed) & 0xff);
 
-async function pair(opts: { autoAccept?: number } = {}) {
+async function pair(opts: { autoAccept?: number; retryMs?: number } = {}) {
   const net = newNetwork();
   const aStore = new MemoryFileStore();
   const bStore = new MemoryFileStore();
-  const alice = await makeNode(net, 'alice', { files: aStore });
+  const retry = opts.retryMs ? { retryMs: opts.retryMs } : {};
+  const alice = await makeNode(net, 'alice', { files: aStore, ...retry });
   const bob = await makeNode(net, 'bob', {
     files: bStore,
+    ...retry,
     autoAcceptBytes: () => opts.autoAccept ?? 10 * 2 ** 20,
   });
   const { ab, ba } = await befriend(alice, bob);
@@ -127,6 +129,31 @@ describe('file transfer', () => {
     await bob.restart();
     await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'message complete again');
     expect(await bob.storage.getMeta('files:active')).toEqual([]);
+  });
+
+  it('the sender completes even when what the receiver said at the end was lost (its tab was down)', async () => {
+    const { net, alice, bob, bobId } = await pair({ retryMs: 200 });
+    const data = bytes(4 * 262_144);
+    let chunks = 0;
+    // Once every chunk is on its way, nothing bob says reaches alice: the last file-ack is lost for good,
+    // and the file-done with it, until alice is back.
+    net.tap = (e) => {
+      if (e.body[1] === 0x03) chunks++;
+      return !(chunks >= 4 && e.from === bob.onion && e.to === alice.onion);
+    };
+    const m = await alice.engine.sendFile(bobId, {
+      name: 'end.bin',
+      size: data.length,
+      type: '',
+      source: data,
+    });
+    await until(async () => (await fileState(bob, m.id))?.state === 'complete', 'complete at bob');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await fileState(alice, m.id))?.state).toBe('transferring');
+    await alice.restart();
+    net.tap = undefined;
+    await until(async () => (await fileState(alice, m.id))?.state === 'complete', 'complete at alice');
+    expect(await alice.storage.getMeta('files:active')).toEqual([]);
   });
 
   it('pauses and resumes, and cancel removes the data on both sides', async () => {

@@ -263,6 +263,14 @@ export class FileAgent {
     l.wake?.();
   }
 
+  /** The receiver holds the whole file, hash checked: the sender completes (once; a repeat is ignored). */
+  async onDone(contactId: Id, p: Payload & { t: 'file-done' }): Promise<void> {
+    const l = this.live.get(p.file);
+    if (!l || l.rec.contactId !== contactId || l.rec.direction !== 'out') return;
+    if (l.rec.state === 'cancelled' || l.rec.state === 'failed') return;
+    await this.acked(l, chunkCount(l.rec.size, l.rec.chunk));
+  }
+
   async onCancel(contactId: Id, p: Payload & { t: 'file-cancel' }): Promise<void> {
     const l = this.live.get(p.file);
     if (!l || l.rec.contactId !== contactId) return;
@@ -310,7 +318,9 @@ export class FileAgent {
     }
     await this.core.serial.run(async () => {
       if (!ok) return this.end(l, 'failed', 'the file does not match its hash', true);
-      await this.progressIn(l);
+      await this.save(l.rec);
+      // Kept before `complete` is saved: a crash in between finishes again on start and tells again.
+      await this.send(l.rec.contactId, { t: 'file-done', id: this.id(), file: l.rec.fileId }, true);
       await this.setState(l, 'complete');
     });
   }

@@ -119,6 +119,7 @@ async function apply(
       return applyMsg(core, peer, contact, p, fx);
     case 'file-get':
     case 'file-ack':
+    case 'file-done':
     case 'file-cancel':
       return applyFile(core, peer, contact, p, fx);
     case 'receipt':
@@ -271,7 +272,7 @@ function applyFile(
   core: Core,
   peer: PeerRecord,
   contact: Contact | undefined,
-  p: Payload & { t: 'file-get' | 'file-ack' | 'file-cancel' },
+  p: Payload & { t: 'file-get' | 'file-ack' | 'file-done' | 'file-cancel' },
   fx: Effects,
 ): void {
   if (contact?.state !== 'friend')
@@ -286,6 +287,9 @@ function applyFile(
       return;
     case 'file-ack':
       fx.after.push(() => files.onAck(id, p));
+      return;
+    case 'file-done':
+      fx.after.push(() => files.onDone(id, p));
       return;
     case 'file-cancel':
       fx.after.push(() => files.onCancel(id, p));

@@ -28,6 +28,14 @@ const payload: fc.Arbitrary<Payload> = fc.oneof(
   }),
   fc.record({ t: fc.constant('removed' as const), id: hexId }),
   fc.record({
+    t: fc.constant('file-get' as const),
+    id: hexId,
+    file: hexId,
+    from: fc.nat({ max: 2 ** 32 - 1 }),
+  }),
+  fc.record({ t: fc.constant('file-ack' as const), file: hexId, next: fc.nat({ max: 2 ** 32 - 1 }) }),
+  fc.record({ t: fc.constant('file-done' as const), id: hexId, file: hexId }),
+  fc.record({
     t: fc.constantFrom('accept' as const, 'card' as const),
     id: hexId,
     card: fc.base64String().map((s) => s.replace(/[=+/]/g, 'A') || 'AA'),

@@ -32,6 +32,7 @@ export type Payload =
   | FilePayload
   | { t: 'file-get'; id: Id; file: Id; from: number }
   | { t: 'file-ack'; file: Id; next: number }
+  | { t: 'file-done'; id: Id; file: Id }
   | { t: 'file-cancel'; id: Id; file: Id; reason: string }
   | { t: 'audience-key'; id: Id; aid: Id; epoch: number; key: string }
   | { t: 'social'; id: Id; item: string }
@@ -230,6 +231,10 @@ function canonical(o: Record<string, unknown>): Payload {
       need(isId(o.file), 'file');
       need(isTime(o.next) && (o.next as number) <= 0xffffffff, 'next');
       return { t: 'file-ack', file: o.file as Id, next: o.next as number };
+    case 'file-done':
+      need(isId(o.id), 'id');
+      need(isId(o.file), 'file');
+      return { t: 'file-done', id: o.id as Id, file: o.file as Id };
     case 'file-cancel':
       need(isId(o.id), 'id');
       need(isId(o.file), 'file');

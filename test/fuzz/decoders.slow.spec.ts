@@ -176,6 +176,7 @@ async function targets(): Promise<Target[]> {
     encodePayload({ t: 'msg', id: 'c'.repeat(32), seq: 4, sentAt: 5, body: 'hello' } as never),
     encodePayload({ t: 'social-sync', since: 3 } as never),
     encodePayload({ t: 'receipt', ids: ['d'.repeat(32)], state: 'read' } as never),
+    encodePayload({ t: 'file-done', id: 'e'.repeat(32), file: 'f'.repeat(32) }),
   ];
   const mailboxBodies = frames.map((f) => decodeFrame(f).body).concat([rnd(64), rnd(200)]);
   return [
