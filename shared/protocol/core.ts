@@ -224,8 +224,11 @@ export class Core {
     if (this.dialed.has(onion)) return;
     try {
       const link = await this.transport.dial(onion);
+      // The gateway says this number is the link to `onion`: what the engine knew of the number may be
+      // stale (another onion's, before the gateway restarted, §2.2); the next flush dials those again.
+      for (const [o, l] of this.dialed) if (l === link && o !== onion) this.dialed.delete(o);
       this.dialed.set(onion, link);
-      if (!this.links.has(link)) this.links.set(link, { open: false, onion });
+      this.links.set(link, { open: false, ...this.links.get(link), onion });
     } catch {
       // Retried by the next flush (on the retry timer or when something else is sent).
     }

@@ -70,28 +70,35 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
     ...(onion ? { onion } : {}),
     ...(openedAt !== undefined ? { openedAt } : {}),
   });
-  if (onion && e.open) core.dialed.set(onion, e.link);
   // A closed dialed link is asked for again: the gateway answers with the same link while it keeps
-  // redialing it, and with a new one after it restarted (when it has forgotten every link).
-  const redial = !e.open && onion !== undefined && core.dialed.get(onion) === e.link;
-  if (redial) core.dialed.delete(onion);
+  // redialing it, and with a new one after it restarted (when it has forgotten every link). So is every
+  // onion still dialed on a number that now opens as another link (to another onion, or accepted): a
+  // restarted gateway reuses numbers (§2.2), and a body for that onion must never go out on it.
+  const redial = [...core.dialed]
+    .filter(([o, l]) => l === e.link && (!e.open || o !== onion))
+    .map(([o]) => o);
+  for (const o of redial) core.dialed.delete(o);
+  if (onion && e.open) core.dialed.set(onion, e.link);
   const affected = new Set<Id>();
   for (const [id, l] of core.replyLinks) {
     if (l !== e.link) continue;
     affected.add(id);
     if (!e.open) core.replyLinks.delete(id);
   }
-  let friend = false;
-  if (onion) {
+  const friends = new Set<string>();
+  if (onion || redial.length > 0) {
     for (const c of await core.storage.listContacts()) {
-      if (c.contactOnion !== onion) continue;
+      if (c.contactOnion !== onion && !redial.includes(c.contactOnion)) continue;
       affected.add(c.id);
-      friend ||= c.state === 'friend';
+      if (c.state === 'friend') friends.add(c.contactOnion);
     }
-    for (const id of await outboxContacts(core))
-      if ((await core.getPeer(id))?.onion === onion) affected.add(id);
-  } else if (!e.open) core.links.delete(e.link);
-  if (redial && friend) await core.ensureDial(onion);
+    for (const id of await outboxContacts(core)) {
+      const o = (await core.getPeer(id))?.onion;
+      if (o !== undefined && (o === onion || redial.includes(o))) affected.add(id);
+    }
+  }
+  if (!onion && !e.open) core.links.delete(e.link);
+  for (const o of redial) if (friends.has(o)) await core.ensureDial(o);
   for (const id of affected) {
     await core.refreshOnline(id);
     if (e.open) await core.flush(id);

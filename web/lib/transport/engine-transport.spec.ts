@@ -160,6 +160,22 @@ describe('GatewayEngineTransport', () => {
     expect(client.closed).toEqual([]);
   });
 
+  it('a restarted gateway: a link we dialed that was not open is said closed too', async () => {
+    const client = new FakeClient();
+    const first = { ...status([]), instance: 'a' };
+    const t = new GatewayEngineTransport(client, { status: () => first });
+    const links: unknown[] = [];
+    t.onLink((e) => links.push(e));
+    expect(await t.dial(ONION)).toBe(7); // waiting for the peer, never open
+    client.emit('StatusChanged', { status: first });
+    expect(links).toEqual([]);
+    client.emit('StatusChanged', { status: { ...status([]), instance: 'b' } });
+    expect(links).toEqual([{ link: 7, open: false }]);
+    // Said once: the new instance has not given that number out.
+    client.emit('StatusChanged', { status: { ...status([]), instance: 'c' } });
+    expect(links).toEqual([{ link: 7, open: false }]);
+  });
+
   it('keeps isolated mailbox links away from the engine and matches replies by stream', async () => {
     const client = new FakeClient();
     const t = new GatewayEngineTransport(client, { status: () => status([], `${ONION}.onion`) });

@@ -111,6 +111,8 @@ export class GatewayEngineTransport implements EngineTransport {
   readonly #linkHandlers = new Set<LinkHandler>();
   readonly #offs: (() => void)[];
   readonly #isolated = new Map<number, Isolated>();
+  /** Links DialPeer answered with, open or not: the gateway keeps redialing them until ClosePeer. */
+  readonly #dialed = new Set<number>();
   /** The gateway instance the link numbers belong to (§2.2). */
   #instance: string | undefined;
   readonly mailbox: MailboxTransport;
@@ -270,12 +272,15 @@ export class GatewayEngineTransport implements EngineTransport {
     this.#linkHandlers.clear();
   }
 
-  dial(onion: string): Promise<number> {
-    return this.#client.dialPeer(bareOnion(onion));
+  async dial(onion: string): Promise<number> {
+    const link = await this.#client.dialPeer(bareOnion(onion));
+    this.#dialed.add(link);
+    return link;
   }
 
   async close(link: number): Promise<void> {
     this.#open.delete(link);
+    this.#dialed.delete(link);
     await this.#client.closePeer(link);
   }
 
@@ -323,7 +328,11 @@ export class GatewayEngineTransport implements EngineTransport {
       }
     }
     const nowOpen = new Set(restarted ? [] : status.links.filter((l) => l.open).map((l) => l.link));
-    for (const link of this.#open.keys()) {
+    // After a restart the links we dialed that were not open are gone too: said closed, so that the
+    // engine dials again rather than wait on a number the new instance never gave out (or gave another).
+    const gone = restarted ? new Set([...this.#open.keys(), ...this.#dialed]) : new Set(this.#open.keys());
+    if (restarted) this.#dialed.clear();
+    for (const link of gone) {
       if (!nowOpen.has(link)) {
         this.#open.delete(link);
         this.#emitLink({ link, open: false });
