@@ -23,7 +23,14 @@ import type { MailAgent } from './mail.js';
 import type { SocialAgent } from './social.js';
 import type { HandleAgent } from './handles.js';
 import { encodePayload, type Payload } from './payload.js';
-import { DEFAULT_RETRY_MS, peerKey, RequestLimiter, Serial, type PeerRecord } from './state.js';
+import {
+  DEFAULT_RETRY_MS,
+  peerKey,
+  RequestLimiter,
+  RESEND_MIN_MS,
+  Serial,
+  type PeerRecord,
+} from './state.js';
 
 export type OutboxKind = NonNullable<OutboxItem['kind']>;
 
@@ -71,6 +78,10 @@ export class Core {
   linkEpochs = 0;
   /** Where and when each outbox item was last written (in memory: after a restart all are resent). */
   private readonly written = new Map<Id, { link: number; epoch: number; at: number }>();
+  /** Friends this engine has sent `resend` (§4.5): once each, on the first link to them after start. */
+  readonly resendAsked = new Set<Id>();
+  /** When each contact's last `resend` was honoured. */
+  private readonly resendHonoured = new Map<Id, number>();
   readonly dialed = new Map<string, number>();
   readonly replyLinks = new Map<Id, number>();
   private readonly handlers = new Set<(e: EngineEvent) => void>();
@@ -183,6 +194,20 @@ export class Core {
     this.commitSession(peer.contactId, state);
     if (opts.kind) return opts.deferFlush ? undefined : this.flush(peer.contactId);
     this.sendNow(peer, body, opts.link);
+  }
+
+  /**
+   * Serial: a contact's `resend` (§4.5): its client (re)started, so what we wrote to it since it was gone
+   * may have been dropped by its gateway; everything it has not acknowledged is written again now rather
+   * than after RETRY. Honoured at most every RESEND_MIN_MS per contact.
+   */
+  async resendTo(contactId: Id): Promise<void> {
+    const now = this.now();
+    const last = this.resendHonoured.get(contactId);
+    if (last !== undefined && now - last < RESEND_MIN_MS) return;
+    this.resendHonoured.set(contactId, now);
+    for (const item of await this.storage.listOutbox(contactId)) this.written.delete(item.messageId);
+    await this.flush(contactId);
   }
 
   /** `sendPayload` to a contact by id; nothing if there is no session with it (any more). */

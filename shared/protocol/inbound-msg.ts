@@ -124,6 +124,11 @@ async function apply(
       return applyFile(core, peer, contact, p, fx);
     case 'receipt':
       return applyReceipt(core, peer, p, fx);
+    case 'resend':
+      if (contact?.state !== 'friend')
+        throw new ChattorError('E_STATE', 'resend from someone who is not a friend');
+      fx.after.push(() => core.resendTo(peer.contactId));
+      return;
     case 'accept': {
       if (!contact) throw new ChattorError('E_STATE', 'accept from an unknown contact');
       fx.ackId = p.id;

@@ -86,11 +86,14 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
     if (!e.open) core.replyLinks.delete(id);
   }
   const friends = new Set<string>();
+  const ask: Id[] = []; // friends reached for the first time since start: asked to resend (§4.5)
   if (onion || redial.length > 0) {
     for (const c of await core.storage.listContacts()) {
       if (c.contactOnion !== onion && !redial.includes(c.contactOnion)) continue;
       affected.add(c.id);
-      if (c.state === 'friend') friends.add(c.contactOnion);
+      if (c.state !== 'friend') continue;
+      friends.add(c.contactOnion);
+      if (e.open && c.contactOnion === onion && !core.resendAsked.has(c.id)) ask.push(c.id);
     }
     for (const id of await outboxContacts(core)) {
       const o = (await core.getPeer(id))?.onion;
@@ -99,6 +102,10 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
   }
   if (!onion && !e.open) core.links.delete(e.link);
   for (const o of redial) if (friends.has(o)) await core.ensureDial(o);
+  for (const id of ask) {
+    core.resendAsked.add(id);
+    await core.sendTo(id, { t: 'resend' });
+  }
   for (const id of affected) {
     await core.refreshOnline(id);
     if (e.open) await core.flush(id);

@@ -97,6 +97,21 @@ describe('ChatEngine: messages', () => {
     expect([...alice.errors(), ...bob.errors()].filter((e) => e.code !== 'E_REPLAY')).toEqual([]);
   });
 
+  it('messages written while the peer’s client was down come at once when it is back (resend), not after RETRY', async () => {
+    const net = newNetwork();
+    const alice = await makeNode(net, 'Alice', { retryMs: 600_000 });
+    const bob = await makeNode(net, 'Bob', { retryMs: 600_000 });
+    const { ab } = await befriend(alice, bob);
+    // Bob's engine is gone (a crashed tab) while his gateway and the link stay up: what alice writes is
+    // dropped, and she would write it again only after RETRY.
+    await bob.engine.stop();
+    await alice.engine.sendMessage(ab.id, 'while the tab was down');
+    await until(async () => (await alice.storage.listMessages(ab.id)).some((m) => m.state === 'sent'));
+    await bob.restart();
+    await until(async () => (await incoming(bob, alice)).length === 1, 'delivered after the resend');
+    await until(async () => (await alice.storage.listMessages(ab.id)).every((m) => m.state === 'delivered'));
+  });
+
   it('read receipts are sent by markRead, and not when switched off', async () => {
     const net = newNetwork();
     let receipts = true;

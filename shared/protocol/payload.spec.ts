@@ -27,6 +27,7 @@ const payload: fc.Arbitrary<Payload> = fc.oneof(
     state: fc.constantFrom('delivered' as const, 'read' as const),
   }),
   fc.record({ t: fc.constant('removed' as const), id: hexId }),
+  fc.record({ t: fc.constant('resend' as const) }),
   fc.record({
     t: fc.constant('file-get' as const),
     id: hexId,

@@ -22,6 +22,7 @@ export type Payload =
   | { t: 'request'; id: Id; sentAt: number; card: string; note: string; sidSalt: string }
   | { t: 'msg'; id: Id; seq: number; sentAt: number; body: string }
   | { t: 'receipt'; ids: Id[]; state: ReceiptState }
+  | { t: 'resend' }
   | { t: 'accept'; id: Id; card: string }
   | { t: 'removed'; id: Id }
   | { t: 'card'; id: Id; card: string }
@@ -231,6 +232,8 @@ function canonical(o: Record<string, unknown>): Payload {
       need(isId(o.file), 'file');
       need(isTime(o.next) && (o.next as number) <= 0xffffffff, 'next');
       return { t: 'file-ack', file: o.file as Id, next: o.next as number };
+    case 'resend':
+      return { t: 'resend' };
     case 'file-done':
       need(isId(o.id), 'id');
       need(isId(o.file), 'file');

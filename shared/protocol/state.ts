@@ -11,6 +11,8 @@ export const REQUEST_RATE_TOTAL = 30;
 export const RATE_WINDOW_MS = 60_000;
 export const MAX_SEQ_GAP = 1000;
 export const DEFAULT_RETRY_MS = 30_000;
+/** §4.5 `resend`: a contact's hint is honoured at most this often. */
+export const RESEND_MIN_MS = 5_000;
 
 /** Engine-private per-contact state, in storage meta under `peer:<contactId>`. */
 export interface PeerRecord {
