@@ -12,12 +12,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { chromium, expect, test, type BrowserContext } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
+import { startTestGateway } from '../support/gateways';
 import { prng, seedFrom } from '../support/prng';
 import { ChatPage } from './pages/chat';
 import { FriendsPage } from './pages/friends';
 import { MailboxPage } from './pages/mailbox';
-import { befriend, disposeUsers, startUsers, type BrowserUser } from './users';
+import { befriend, torrcLines, type BrowserUser } from './users';
 
 test.describe.configure({ mode: 'serial', timeout: 1_800_000 });
 
@@ -31,36 +33,77 @@ interface User extends BrowserUser {
   name: 'alice' | 'bob';
   peer: 'alice' | 'bob';
   chat: ChatPage;
+  /** The browser profile directory: each user runs a Chromium of their own on it. */
+  profile: string;
+  /** The browser went down with the crashed tab (seen now and then with Page.crash). */
+  browserGone: boolean;
+  /** How often the user had to start the browser again. */
+  relaunches: number;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'chattor-faults-e2e-'));
 let alice: User;
 let bob: User;
 
-test.beforeAll(async ({ browser }) => {
-  const [a, b] = await startUsers(browser);
-  alice = { ...a, name: 'alice', peer: 'bob', chat: new ChatPage(a.page) };
-  bob = { ...b, name: 'bob', peer: 'alice', chat: new ChatPage(b.page) };
+/**
+ * A Chromium of the user's own on a persistent profile. Now and then the browser context does not
+ * survive a `Page.crash`; with a profile on disk the user then does what a real one would — starts the
+ * browser again — and finds the same origin data (IndexedDB) there. Each user's own browser also keeps
+ * one user's crash away from the other's tabs.
+ */
+async function launch(u: Pick<User, 'profile' | 'browserGone'>): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(u.profile, {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    acceptDownloads: true,
+  });
+  u.browserGone = false;
+  context.on('close', () => (u.browserGone = true));
+  return context;
+}
+
+async function startUser(name: 'alice' | 'bob'): Promise<User> {
+  const gw = await startTestGateway(name, torrcLines());
+  const u = { profile: join(work, `${name}-profile`), browserGone: false };
+  const context = await launch(u);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${gw.uiUrl}/#pair=${gw.token}`);
+  const peer = name === 'alice' ? 'bob' : 'alice';
+  return { ...u, gw, context, page, errors, name, peer, chat: new ChatPage(page), relaunches: 0 };
+}
+
+test.beforeAll(async () => {
+  alice = await startUser('alice');
+  bob = await startUser('bob');
 });
 
 test.afterAll(async () => {
-  await disposeUsers(alice, bob);
+  for (const u of [alice, bob]) await u?.context.close().catch(() => undefined);
+  await Promise.allSettled([alice?.gw.dispose(), bob?.gw.dispose()]);
   rmSync(work, { recursive: true, force: true });
 });
 
 /** Opens `u`'s conversation with the peer in a new tab of the same browser profile. */
 async function openTab(u: User): Promise<void> {
   // Right after a crash the new tab can land in the dying renderer process ("Target closed"): the user
-  // would simply open it again.
+  // would simply open it again — after starting the browser again if it went down too.
   for (let attempt = 1; ; attempt++) {
     try {
+      if (u.browserGone) {
+        u.context = await launch(u);
+        u.relaunches++;
+      }
       u.page = await u.context.newPage();
       u.page.on('pageerror', (e) => u.errors.push(e.message));
       await u.page.goto(`${u.gw.uiUrl}/`);
       break;
     } catch (e) {
       await u.page.close().catch(() => undefined);
-      if (attempt === 3) throw e;
+      if (attempt === 5) throw e;
+      // Twice no tab: the user closes the browser (if anything of it is left) and starts it again.
+      if (attempt >= 2) await u.context.close().catch(() => undefined);
       await sleep(1000);
     }
   }
@@ -192,8 +235,10 @@ test('tab crashes during chat, file transfer and mail delivery lose and repeat n
       await expectConverged(tag, { alice: sent, bob: [] });
       what = `bob's tab crashed ${atMs} ms after he came back to ${sent.length} messages in his mailbox`;
     }
+    const restarts = alice.relaunches + bob.relaunches;
     console.log(
-      `faults e2e: round ${round}/${ROUNDS}: ${what}; round took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `faults e2e: round ${round}/${ROUNDS}: ${what}; round took ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (restarts > 0 ? ` (browsers started again so far: ${restarts})` : ''),
     );
   }
   expect(alice.errors).toEqual([]);

@@ -22,6 +22,28 @@ export function storedEnvelopes(dataDir: string): number {
 
 export const GATEWAY_BUNDLE = resolve('dist/gateway.mjs');
 
+/**
+ * The pid of the gateway's running tor, from its pid file — only once that pid is a live child of the
+ * gateway: the file still names a killed tor until the gateway has started the next one, and a pid from
+ * a stale file could meanwhile belong to anything else.
+ */
+async function liveTorPid(
+  pidFile: string,
+  gatewayPid: number | undefined,
+  timeoutMs = 120_000,
+): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    const stat = pid > 0 ? await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '') : '';
+    // "pid (comm) state ppid …": the fields after the last ')'.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (stat && state !== 'Z' && Number(ppid) === gatewayPid) return pid;
+    if (Date.now() > end) throw new Error(`no live tor of the gateway (pid file: ${pid || 'none'})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (the same helper the headless CLI uses for the gateways it starts). */
 export { freePort };
 
@@ -94,7 +116,7 @@ export async function startTestGateway(
       handleOnion: r.handleOnion,
       socksPort: r.socksPort,
       child,
-      torPid: async () => Number((await readFile(pidFile, 'utf8')).trim()),
+      torPid: () => liveTorPid(pidFile, child.child.pid),
       stop: () => child.stop(),
       crash: async () => {
         const c = child.child;
