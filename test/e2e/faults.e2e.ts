@@ -41,7 +41,9 @@ interface User extends BrowserUser {
   relaunches: number;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'chattor-faults-e2e-'));
+// Made in beforeAll, not on import: Playwright also imports spec files in its main process to list
+// the tests, and a directory made there would never be removed.
+let work: string;
 let alice: User;
 let bob: User;
 
@@ -75,6 +77,7 @@ async function startUser(name: 'alice' | 'bob'): Promise<User> {
 }
 
 test.beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'chattor-faults-e2e-'));
   alice = await startUser('alice');
   bob = await startUser('bob');
 });
@@ -82,7 +85,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   for (const u of [alice, bob]) await u?.context.close().catch(() => undefined);
   await Promise.allSettled([alice?.gw.dispose(), bob?.gw.dispose()]);
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** Opens `u`'s conversation with the peer in a new tab of the same browser profile. */

@@ -13,7 +13,9 @@ import { befriend, disposeUsers, startUsers, type BrowserUser } from './users';
 
 test.describe.configure({ mode: 'serial', timeout: 600_000, retries: 1 });
 
-const work = mkdtempSync(join(tmpdir(), 'chattor-files-e2e-'));
+// Made in beforeAll, not on import: Playwright also imports spec files in its main process to list
+// the tests, and a directory made there would never be removed.
+let work: string;
 let alice: BrowserUser;
 let bob: BrowserUser;
 
@@ -24,12 +26,13 @@ const PNG = Buffer.from(
 );
 
 test.beforeAll(async ({ browser }) => {
+  work = mkdtempSync(join(tmpdir(), 'chattor-files-e2e-'));
   [alice, bob] = await startUsers(browser);
 });
 
 test.afterAll(async () => {
   await disposeUsers(alice, bob);
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('alice and bob become friends and open their chat', async () => {
