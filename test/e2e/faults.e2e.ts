@@ -53,27 +53,37 @@ let bob: User;
  * browser again — and finds the same origin data (IndexedDB) there. Each user's own browser also keeps
  * one user's crash away from the other's tabs.
  */
-async function launch(u: Pick<User, 'profile' | 'browserGone'>): Promise<BrowserContext> {
+async function launch(u: Pick<User, 'profile' | 'browserGone' | 'context'>): Promise<BrowserContext> {
   const context = await chromium.launchPersistentContext(u.profile, {
     executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     acceptDownloads: true,
   });
   u.browserGone = false;
-  context.on('close', () => (u.browserGone = true));
+  // Only the user's current browser: an old one may report its end after the new one started.
+  context.on('close', () => {
+    if (u.context === context) u.browserGone = true;
+  });
   return context;
 }
 
 async function startUser(name: 'alice' | 'bob'): Promise<User> {
   const gw = await startTestGateway(name, torrcLines());
-  const u = { profile: join(work, `${name}-profile`), browserGone: false };
-  const context = await launch(u);
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${gw.uiUrl}/#pair=${gw.token}`);
-  const peer = name === 'alice' ? 'bob' : 'alice';
-  return { ...u, gw, context, page, errors, name, peer, chat: new ChatPage(page), relaunches: 0 };
+  const u = {
+    profile: join(work, `${name}-profile`),
+    browserGone: false,
+    gw,
+    errors: [] as string[],
+    name,
+    peer: name === 'alice' ? ('bob' as const) : ('alice' as const),
+    relaunches: 0,
+  } as User;
+  u.context = await launch(u);
+  u.page = u.context.pages()[0] ?? (await u.context.newPage());
+  u.page.on('pageerror', (e) => u.errors.push(e.message));
+  await u.page.goto(`${gw.uiUrl}/#pair=${gw.token}`);
+  u.chat = new ChatPage(u.page);
+  return u;
 }
 
 test.beforeAll(async () => {
@@ -91,12 +101,17 @@ test.afterAll(async () => {
 /** Opens `u`'s conversation with the peer in a new tab of the same browser profile. */
 async function openTab(u: User): Promise<void> {
   // Right after a crash the new tab can land in the dying renderer process ("Target closed"): the user
-  // would simply open it again — after starting the browser again if it went down too.
+  // would simply open it again. When that fails twice (in CI it went on for seconds, the context still
+  // claiming to be open), the user quits the browser and starts it again on the same profile.
+  let restart = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (u.browserGone) {
+      if (restart || u.browserGone) {
+        await u.context.close().catch(() => undefined);
         u.context = await launch(u);
+        u.browserGone = false; // whatever the old one reported meanwhile
         u.relaunches++;
+        restart = false;
       }
       u.page = await u.context.newPage();
       u.page.on('pageerror', (e) => u.errors.push(e.message));
@@ -104,10 +119,9 @@ async function openTab(u: User): Promise<void> {
       break;
     } catch (e) {
       await u.page.close().catch(() => undefined);
-      if (attempt === 5) throw e;
-      // Twice no tab: the user closes the browser (if anything of it is left) and starts it again.
-      if (attempt >= 2) await u.context.close().catch(() => undefined);
-      await sleep(1000);
+      if (attempt === 6) throw e;
+      restart = attempt >= 2; // a launch that failed (the old browser still holds the profile) is retried too
+      await sleep(1000 * attempt);
     }
   }
   const friends = new FriendsPage(u.page);
