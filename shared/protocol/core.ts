@@ -245,13 +245,27 @@ export class Core {
     }
   }
 
+  /**
+   * `link` is no longer the dialed link of any onion but `keep` (none without it): it closed, or it is
+   * now another link (§2.2). Returns the onions that lost it, to be dialed again.
+   */
+  releaseDialed(link: number, keep?: string): string[] {
+    const lost: string[] = [];
+    for (const [o, l] of this.dialed) {
+      if (l !== link || o === keep) continue;
+      this.dialed.delete(o);
+      lost.push(o);
+    }
+    return lost;
+  }
+
   async ensureDial(onion: string): Promise<void> {
     if (this.dialed.has(onion)) return;
     try {
       const link = await this.transport.dial(onion);
       // The gateway says this number is the link to `onion`: what the engine knew of the number may be
       // stale (another onion's, before the gateway restarted, §2.2); the next flush dials those again.
-      for (const [o, l] of this.dialed) if (l === link && o !== onion) this.dialed.delete(o);
+      this.releaseDialed(link, onion);
       this.dialed.set(onion, link);
       this.links.set(link, { open: false, ...this.links.get(link), onion });
     } catch {

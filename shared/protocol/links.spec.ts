@@ -14,10 +14,8 @@ type LinkEvent = { link: number; open: boolean; onion?: string };
 function scripted() {
   let onLink: ((e: LinkEvent) => void) | undefined;
   const answers = new Map<string, number>();
-  const dials: string[] = [];
   const t: EngineTransport = {
     dial: async (onion) => {
-      dials.push(onion);
       const link = answers.get(onion);
       if (link === undefined) throw new Error('no answer scripted');
       return link;
@@ -31,7 +29,7 @@ function scripted() {
     },
     contactOnion: () => undefined,
   };
-  return { t, answers, dials, fire: (e: LinkEvent) => onLink?.(e) };
+  return { t, answers, fire: (e: LinkEvent) => onLink?.(e) };
 }
 
 const onion = () => onionFromPublicKey(crypto.getRandomValues(new Uint8Array(32)));

@@ -74,10 +74,7 @@ async function linkChanged(core: Core, e: { link: number; open: boolean; onion?:
   // redialing it, and with a new one after it restarted (when it has forgotten every link). So is every
   // onion still dialed on a number that now opens as another link (to another onion, or accepted): a
   // restarted gateway reuses numbers (§2.2), and a body for that onion must never go out on it.
-  const redial = [...core.dialed]
-    .filter(([o, l]) => l === e.link && (!e.open || o !== onion))
-    .map(([o]) => o);
-  for (const o of redial) core.dialed.delete(o);
+  const redial = core.releaseDialed(e.link, e.open ? onion : undefined);
   if (onion && e.open) core.dialed.set(onion, e.link);
   const affected = new Set<Id>();
   for (const [id, l] of core.replyLinks) {

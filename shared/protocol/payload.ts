@@ -200,6 +200,8 @@ function canonical(o: Record<string, unknown>): Payload {
       need(o.state === 'delivered' || o.state === 'read', 'state');
       return { t: 'receipt', ids: [...(ids as Id[])], state: o.state as ReceiptState };
     }
+    case 'resend':
+      return { t: 'resend' };
     case 'accept':
     case 'card':
       need(isId(o.id), 'id');
@@ -232,8 +234,6 @@ function canonical(o: Record<string, unknown>): Payload {
       need(isId(o.file), 'file');
       need(isTime(o.next) && (o.next as number) <= 0xffffffff, 'next');
       return { t: 'file-ack', file: o.file as Id, next: o.next as number };
-    case 'resend':
-      return { t: 'resend' };
     case 'file-done':
       need(isId(o.id), 'id');
       need(isId(o.file), 'file');
